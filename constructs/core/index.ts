@@ -1,0 +1,22 @@
+/**
+ * The only module that imports the CDK for Terraform framework directly.
+ *
+ * cdktf is archived upstream and continued as CDK Terrain (`cdktn`); keeping every framework
+ * import behind this file makes that move a change to a handful of lines.
+ */
+export {
+  Annotations,
+  App,
+  Aspects,
+  AzurermBackend,
+  LocalBackend,
+  Lazy,
+  TerraformOutput,
+  TerraformResource,
+  TerraformStack,
+  Token,
+} from 'cdktf';
+export type { IAspect } from 'cdktf';
+export { Construct } from 'constructs';
+export type { IConstruct } from 'constructs';
+export * from './tokens-and-errors';

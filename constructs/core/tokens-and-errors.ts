@@ -1,0 +1,31 @@
+import { DefaultTokenResolver, StringConcat, Token, Tokenization } from 'cdktf';
+import type { IConstruct } from 'constructs';
+
+/**
+ * An invalid input to a construct. Thrown at construction time so that `synth` stops before any
+ * output is written, with one line that names the construct, the field, the value and what is
+ * allowed.
+ */
+export class InvalidPropError extends Error {
+  constructor(
+    scope: IConstruct,
+    readonly field: string,
+    readonly value: unknown,
+    readonly expected: string,
+  ) {
+    super(`${scope.node.path}: ${field} ${JSON.stringify(value)} ${expected}`);
+    this.name = 'InvalidPropError';
+  }
+}
+
+/** True when a value is a literal that can be checked at synth time (not a Terraform token). */
+export function isLiteral(value: unknown): boolean {
+  return !Token.isUnresolved(value);
+}
+
+const RESOLVER = new DefaultTokenResolver(new StringConcat());
+
+/** A value with its tokens resolved to the Terraform expressions they stand for. */
+export function resolveValue(scope: IConstruct, value: unknown): unknown {
+  return Tokenization.resolve(value, { scope, preparing: false, resolver: RESOLVER });
+}

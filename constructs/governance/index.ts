@@ -1,0 +1,4 @@
+export * from './guardrails';
+export * from './lock';
+export * from './rules';
+export * from './tags';

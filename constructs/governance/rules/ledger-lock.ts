@@ -1,0 +1,15 @@
+import { ConfidentialLedger } from '@cdktf/provider-azurerm/lib/confidential-ledger';
+import { ManagementLock } from '@cdktf/provider-azurerm/lib/management-lock';
+import { COMPLIANT, NOT_APPLICABLE, nonCompliant, resourcesOfType, sameResource, type GuardrailRule } from './rule';
+
+export const ledgerLock: GuardrailRule = {
+  id: 'ACL-L2',
+  info: 'The ledger has a CanNotDelete or ReadOnly management lock.',
+  explanation: 'Deleting a ledger is a hard delete: its history and receipts are gone for good.',
+  tiers: ['prod'],
+  evaluate(node) {
+    if (!(node instanceof ConfidentialLedger)) return NOT_APPLICABLE;
+    const locked = resourcesOfType(node, ManagementLock).some((lock) => sameResource(node, lock.scopeInput, node.id));
+    return locked ? COMPLIANT : nonCompliant('no management lock has the ledger as its scope');
+  },
+};

@@ -1,0 +1,44 @@
+import { TerraformStack, resolveValue, type IConstruct } from '../../core';
+
+/** Environment tiers; each rule says in which tiers it is enforced. */
+export const TIERS = ['dev', 'test', 'prod'] as const;
+export type Tier = (typeof TIERS)[number];
+
+export type RuleResult =
+  { readonly result: 'COMPLIANT' } | { readonly result: 'NOT_APPLICABLE' } | { readonly result: 'NON_COMPLIANT'; readonly detail: string };
+
+export const COMPLIANT: RuleResult = { result: 'COMPLIANT' };
+export const NOT_APPLICABLE: RuleResult = { result: 'NOT_APPLICABLE' };
+export const nonCompliant = (detail: string): RuleResult => ({ result: 'NON_COMPLIANT', detail });
+
+/** One guardrail: a pure check of one construct in a composed stack. */
+export interface GuardrailRule {
+  /** stable id, used in suppressions: `ACL-<AREA><n>`. */
+  readonly id: string;
+  /** one line: what must be true. */
+  readonly info: string;
+  /** why it matters, for the README table. */
+  readonly explanation: string;
+  /** the tiers where the rule is enforced. */
+  readonly tiers: readonly Tier[];
+  /** the equivalent check in common scanners, where one exists. */
+  readonly scannerEquivalent?: string;
+  evaluate(node: IConstruct): RuleResult;
+}
+
+/** The literal value of an attribute: tokens resolved to their Terraform expression. */
+export function resolved(node: IConstruct, value: unknown): unknown {
+  return resolveValue(TerraformStack.of(node), value);
+}
+
+/** All resources of a class in the node's stack. */
+export function resourcesOfType<T>(node: IConstruct, type: abstract new (...args: never[]) => T): T[] {
+  return TerraformStack.of(node)
+    .node.findAll()
+    .filter((c): c is IConstruct & T => c instanceof type);
+}
+
+/** True when `reference` (a resource id attribute) and `id` resolve to the same expression. */
+export function sameResource(node: IConstruct, reference: unknown, id: unknown): boolean {
+  return JSON.stringify(resolved(node, reference)) === JSON.stringify(resolved(node, id));
+}

@@ -1,0 +1,33 @@
+import { KeyVault } from '@cdktf/provider-azurerm/lib/key-vault';
+import { ManagementLock } from '@cdktf/provider-azurerm/lib/management-lock';
+import { PrivateEndpoint } from '@cdktf/provider-azurerm/lib/private-endpoint';
+import { COMPLIANT, NOT_APPLICABLE, nonCompliant, resolved, resourcesOfType, sameResource, type GuardrailRule } from './rule';
+
+export const vaultPrivateEndpoint: GuardrailRule = {
+  id: 'ACL-KV4',
+  info: 'The Key Vault has a private endpoint with a private DNS zone group.',
+  explanation: 'With public access off, a private endpoint is how the pipeline agents reach the vault.',
+  tiers: ['prod'],
+  scannerEquivalent: 'checkov CKV2_AZURE_32',
+  evaluate(node) {
+    if (!(node instanceof KeyVault)) return NOT_APPLICABLE;
+    const endpoint = resourcesOfType(node, PrivateEndpoint).find((pe) =>
+      sameResource(node, pe.privateServiceConnection.privateConnectionResourceIdInput, node.id),
+    );
+    if (!endpoint) return nonCompliant('no private endpoint connects to the vault');
+    const zones = resolved(node, endpoint.privateDnsZoneGroup.privateDnsZoneIdsInput);
+    return Array.isArray(zones) && zones.length > 0 ? COMPLIANT : nonCompliant('the private endpoint has no private DNS zone group');
+  },
+};
+
+export const vaultLock: GuardrailRule = {
+  id: 'ACL-KV5',
+  info: 'The Key Vault has a management lock.',
+  explanation: 'Deleting the vault would strand the automation that writes to the ledger.',
+  tiers: ['prod'],
+  evaluate(node) {
+    if (!(node instanceof KeyVault)) return NOT_APPLICABLE;
+    const locked = resourcesOfType(node, ManagementLock).some((lock) => sameResource(node, lock.scopeInput, node.id));
+    return locked ? COMPLIANT : nonCompliant('no management lock has the vault as its scope');
+  },
+};

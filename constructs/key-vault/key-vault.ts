@@ -1,0 +1,143 @@
+import { KeyVault as KeyVaultResource } from '@cdktf/provider-azurerm/lib/key-vault';
+import { Construct, InvalidPropError } from '../core';
+import { ResourceLock, type LockLevel } from '../governance/lock';
+import { renderTags, type TagSet } from '../governance/tags';
+import { DiagnosticSetting, type DiagnosticSettingProps } from '../monitoring/diagnostic-settings';
+import { PrivateEndpoint, type PrivateEndpointProps } from '../networking/private-endpoint';
+
+export const KEY_VAULT_SKUS = ['standard', 'premium'] as const;
+export type KeyVaultSku = (typeof KEY_VAULT_SKUS)[number];
+
+/** Soft-delete retention Azure accepts, in days. */
+export const SOFT_DELETE_RETENTION_DAYS = { min: 7, max: 90 } as const;
+
+export interface KeyVaultProps {
+  /** 3–24 letters, digits and hyphens, starting with a letter, no double hyphen; globally unique. */
+  readonly name: string;
+  readonly resourceGroupName: string;
+  readonly location: string;
+  readonly tenantId: string;
+  /** @default 'standard' */
+  readonly skuName?: KeyVaultSku;
+  /**
+   * IMPORTANT: cannot be shortened after creation.
+   * @default 90
+   */
+  readonly softDeleteRetentionDays?: number;
+  /**
+   * Turning it off makes a deleted vault purgeable at once; Azure never lets it be turned off
+   * again once on.
+   * @default true
+   */
+  readonly purgeProtectionEnabled?: boolean;
+  /**
+   * Reachable from public networks at all. Off, the vault is reached through private endpoints.
+   * @default false
+   */
+  readonly publicNetworkAccessEnabled?: boolean;
+  /**
+   * Public IP ranges (CIDR) let through the network ACL when public access is on.
+   * @default - none: the network ACL denies everything but trusted Azure services
+   */
+  readonly allowedIpRanges?: readonly string[];
+  /** @default - no lock */
+  readonly lock?: LockLevel;
+  readonly tags: TagSet;
+}
+
+/**
+ * A Key Vault for the ledger's automation secrets and certificates, hardened by default: Azure
+ * RBAC instead of access policies, purge protection, network ACL default Deny, no public access.
+ * @see https://learn.microsoft.com/azure/key-vault/general/security-features
+ */
+export class KeyVault extends Construct {
+  static readonly RESOURCE_TYPE = 'Microsoft.KeyVault/vaults';
+
+  readonly name: string;
+  readonly resourceId: string;
+  readonly vaultUri: string;
+  readonly resource: KeyVaultResource;
+  private readonly props: KeyVaultProps;
+
+  constructor(scope: Construct, id: string, props: KeyVaultProps) {
+    super(scope, id);
+    this.props = props;
+    validateName(this, props.name);
+    const retention = props.softDeleteRetentionDays ?? 90;
+    const { min, max } = SOFT_DELETE_RETENTION_DAYS;
+    if (!Number.isInteger(retention) || retention < min || retention > max) {
+      throw new InvalidPropError(this, 'softDeleteRetentionDays', retention, `must be a whole number of days from ${min} to ${max}`);
+    }
+    for (const range of props.allowedIpRanges ?? []) {
+      if (!/^(\d{1,3}\.){3}\d{1,3}(\/\d{1,2})?$/.test(range)) {
+        throw new InvalidPropError(this, 'allowedIpRanges', range, 'is not an IPv4 address or CIDR range');
+      }
+    }
+
+    this.resource = new KeyVaultResource(this, 'Resource', {
+      name: props.name,
+      resourceGroupName: props.resourceGroupName,
+      location: props.location,
+      tenantId: props.tenantId,
+      skuName: props.skuName ?? 'standard',
+      rbacAuthorizationEnabled: true,
+      purgeProtectionEnabled: props.purgeProtectionEnabled ?? true,
+      softDeleteRetentionDays: retention,
+      publicNetworkAccessEnabled: props.publicNetworkAccessEnabled ?? false,
+      networkAcls: {
+        defaultAction: 'Deny',
+        bypass: 'AzureServices',
+        ipRules: [...(props.allowedIpRanges ?? [])],
+      },
+      tags: renderTags(this, props.tags),
+    });
+    this.name = props.name;
+    this.resourceId = this.resource.id;
+    this.vaultUri = this.resource.vaultUri;
+    if (props.lock) {
+      new ResourceLock(this, 'Lock', {
+        scope: this.resourceId,
+        level: props.lock,
+        notes: 'Holds the credentials the ledger automation runs with.',
+      });
+    }
+  }
+
+  /** Sends the vault's audit events and metrics to Log Analytics. */
+  addDiagnosticSetting(key: string, options: Omit<DiagnosticSettingProps, 'targetResourceId' | 'targetResourceType'>): DiagnosticSetting {
+    return new DiagnosticSetting(this, `Diagnostics-${key}`, {
+      ...options,
+      targetResourceId: this.resourceId,
+      targetResourceType: KeyVault.RESOURCE_TYPE,
+    });
+  }
+
+  /** Reaches the vault from a subnet over private link (sub-resource `vault`). */
+  addPrivateEndpoint(
+    key: string,
+    options: Pick<PrivateEndpointProps, 'subnetId' | 'privateDnsZone'> & { readonly name?: string },
+  ): PrivateEndpoint {
+    return new PrivateEndpoint(this, `PrivateEndpoint-${key}`, {
+      name: options.name ?? `pe-${this.props.name}`,
+      resourceGroupName: this.props.resourceGroupName,
+      location: this.props.location,
+      subnetId: options.subnetId,
+      privateDnsZone: options.privateDnsZone,
+      targetResourceId: this.resourceId,
+      targetResourceType: KeyVault.RESOURCE_TYPE,
+      tags: this.props.tags,
+    });
+  }
+}
+
+function validateName(scope: Construct, name: string): void {
+  const problems: string[] = [];
+  if (name.length < 3 || name.length > 24) problems.push('3 to 24 characters');
+  if (!/^[A-Za-z0-9-]*$/.test(name)) problems.push('only letters, digits and hyphens');
+  if (!/^[A-Za-z]/.test(name)) problems.push('starts with a letter');
+  if (!/[A-Za-z0-9]$/.test(name)) problems.push('ends with a letter or digit');
+  if (name.includes('--')) problems.push('no two hyphens in a row');
+  if (problems.length) {
+    throw new InvalidPropError(scope, 'name', name, `is not a valid Key Vault name; it must have: ${problems.join('; ')}`);
+  }
+}

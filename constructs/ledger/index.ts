@@ -1,0 +1,3 @@
+export * from './confidential-ledger';
+export * from './ledger-roles';
+export * from './regions';

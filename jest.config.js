@@ -1,0 +1,12 @@
+/** jest transpiles with swc only; `tsc --noEmit` type-checks once in `npm test`. */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: {
+    '^.+\\.(t|j)s$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
+  },
+  // @noble/* ship ES modules only; let swc turn them into CommonJS for jest's module loader.
+  transformIgnorePatterns: ['/node_modules/(?!@noble/)'],
+  testTimeout: 60000,
+};

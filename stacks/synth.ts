@@ -1,0 +1,92 @@
+import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { App, InvalidPropError } from '../constructs/core';
+import type { GuardrailViolation } from '../constructs/governance';
+import { loadEnvironments, type Environment } from './environment-config';
+import { LedgerStack } from './ledger-stack';
+
+export interface SynthOptions {
+  /** folder of environment files. */
+  readonly environmentsDir: string;
+  /** where `stacks/acl-<env>` and `manifest.json` end up (cdktf's outdir). */
+  readonly outdir: string;
+}
+
+export interface SynthResult {
+  readonly environments: readonly Environment[];
+  /** stack name → folder holding its `cdk.tf.json`. */
+  readonly stackDirs: Readonly<Record<string, string>>;
+}
+
+/** Synth refused: bad config, an invalid construct input, or guardrail violations. */
+export class SynthError extends Error {
+  constructor(
+    message: string,
+    readonly violations: readonly GuardrailViolation[] = [],
+  ) {
+    super(message);
+    this.name = 'SynthError';
+  }
+}
+
+/**
+ * Synthesizes every environment, all or nothing. Configs are validated before any construct is
+ * built, stacks are synthesized into a staging folder, and only a fully successful synth replaces
+ * the previous output: cdktf writes stack by stack, so a failure in prod would otherwise leave dev's
+ * fresh output beside prod's stale one.
+ */
+export function synthAll(options: SynthOptions): SynthResult {
+  const environments = loadEnvironments(options.environmentsDir);
+  const outdir = resolve(options.outdir);
+  mkdirSync(outdir, { recursive: true });
+  const staging = mkdtempSync(join(outdir, '.staging-'));
+  try {
+    const app = new App({ outdir: staging, skipValidation: false });
+    const stacks = environments.map((env) => {
+      try {
+        return new LedgerStack(app, env);
+      } catch (error) {
+        if (error instanceof InvalidPropError) throw new SynthError(`${env.file}: ${error.message}`);
+        throw error;
+      }
+    });
+    // check every stack before synthesizing any, so that one report lists all violations; cdktf
+    // would stop at the first stack, and under the cdktf CLI would not stop at all.
+    const violations = stacks.flatMap((s) => s.guardrails.check());
+    if (violations.length) throw new SynthError(describeViolations(stacks), violations);
+    try {
+      app.synth();
+    } catch (error) {
+      throw new SynthError((error as Error).message.trim());
+    }
+    publish(staging, outdir);
+    return {
+      environments,
+      stackDirs: Object.fromEntries(stacks.map((s) => [s.node.id, join(outdir, 'stacks', s.node.id)])),
+    };
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+}
+
+function describeViolations(stacks: readonly LedgerStack[]): string {
+  const lines = stacks.flatMap((stack) => stack.guardrails.violations.map((v) => `${v.path}: [${v.ruleId}] ${v.detail}`));
+  return `guardrails refused ${lines.length} violation${lines.length > 1 ? 's' : ''} (fix them or suppress a rule with a written reason in the environment file):\n${lines.map((l) => `  ${l}`).join('\n')}`;
+}
+
+/** Moves the staged `stacks/` and `manifest.json` over the previous output. */
+function publish(staging: string, outdir: string): void {
+  const previous = join(outdir, `.previous-${process.pid}`);
+  rmSync(previous, { recursive: true, force: true });
+  mkdirSync(previous);
+  for (const entry of readdirSync(staging)) {
+    const target = join(outdir, entry);
+    try {
+      renameSync(target, join(previous, entry));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+    renameSync(join(staging, entry), target);
+  }
+  rmSync(previous, { recursive: true, force: true });
+}
