@@ -13,7 +13,9 @@ function synthLedger(overrides: Parameters<typeof ledgerProps>[0] = {}) {
 
 describe('ConfidentialLedger', () => {
   test('renders the ledger with a Private default, the region and the merged tags', () => {
-    const resource = synthLedger({ tags: { ...ledgerProps().tags, extra: { workload: 'evidence' } } }).template().only(LEDGER);
+    const resource = synthLedger({ tags: { ...ledgerProps().tags, extra: { workload: 'evidence' } } })
+      .template()
+      .only(LEDGER);
     expect(resource).toMatchObject({
       name: 'contoso-acl-unit',
       location: 'eastus',
@@ -51,10 +53,14 @@ describe('ConfidentialLedger', () => {
   });
 
   test('renders Entra and certificate principals sorted, so reordering causes no plan change', () => {
-    const a = synthLedger({ dataPlanePrincipals: [READER, ADMIN, { kind: 'certificate', certificatePem: certificatePem('alice'), role: 'Contributor' }] })
+    const a = synthLedger({
+      dataPlanePrincipals: [READER, ADMIN, { kind: 'certificate', certificatePem: certificatePem('alice'), role: 'Contributor' }],
+    })
       .template()
       .only(LEDGER);
-    const b = synthLedger({ dataPlanePrincipals: [{ kind: 'certificate', certificatePem: certificatePem('alice'), role: 'Contributor' }, ADMIN, READER] })
+    const b = synthLedger({
+      dataPlanePrincipals: [{ kind: 'certificate', certificatePem: certificatePem('alice'), role: 'Contributor' }, ADMIN, READER],
+    })
       .template()
       .only(LEDGER);
     expect(a.azuread_based_service_principal).toEqual(b.azuread_based_service_principal);
@@ -77,7 +83,9 @@ describe('ConfidentialLedger', () => {
 
   test('fails at synth without an Administrator', () => {
     const { template } = synthLedger({ dataPlanePrincipals: [READER] });
-    expect(template).toThrow('test/Ledger: dataPlanePrincipals has no Administrator; at least one principal must hold the Administrator ledger role');
+    expect(template).toThrow(
+      'test/Ledger: dataPlanePrincipals has no Administrator; at least one principal must hold the Administrator ledger role',
+    );
   });
 
   test('fails for a role that is not a ledger role', () => {
@@ -87,9 +95,9 @@ describe('ConfidentialLedger', () => {
   });
 
   test('fails for a duplicate Entra principal, whatever its case', () => {
-    expect(() => synthLedger({ dataPlanePrincipals: [ADMIN, { ...ADMIN, objectId: ADMIN.objectId.toUpperCase(), role: 'Reader' }] })).toThrow(
-      'is listed twice; a principal holds exactly one ledger role',
-    );
+    expect(() =>
+      synthLedger({ dataPlanePrincipals: [ADMIN, { ...ADMIN, objectId: ADMIN.objectId.toUpperCase(), role: 'Reader' }] }),
+    ).toThrow('is listed twice; a principal holds exactly one ledger role');
   });
 
   test('fails for a duplicate certificate principal', () => {
@@ -100,44 +108,64 @@ describe('ConfidentialLedger', () => {
   });
 
   test('fails for a certificate principal that is not a certificate', () => {
-    expect(() => synthLedger({ dataPlanePrincipals: [ADMIN, { kind: 'certificate', certificatePem: 'not a pem', role: 'Reader' }] })).toThrow(
-      'test/Ledger: dataPlanePrincipals.certificatePem "not a pem" is not a PEM X.509 certificate',
-    );
+    expect(() =>
+      synthLedger({ dataPlanePrincipals: [ADMIN, { kind: 'certificate', certificatePem: 'not a pem', role: 'Reader' }] }),
+    ).toThrow('test/Ledger: dataPlanePrincipals.certificatePem "not a pem" is not a PEM X.509 certificate');
   });
 
   test('fails for an object id that is not a GUID', () => {
-    expect(() => synthLedger({ dataPlanePrincipals: [{ ...ADMIN, objectId: 'admins' }] })).toThrow('test/Ledger: dataPlanePrincipals.objectId "admins" is not a GUID');
+    expect(() => synthLedger({ dataPlanePrincipals: [{ ...ADMIN, objectId: 'admins' }] })).toThrow(
+      'test/Ledger: dataPlanePrincipals.objectId "admins" is not a GUID',
+    );
   });
 
   test('renders management-plane RBAC as role assignments on the ledger, apart from ledger roles', () => {
     const template = synthLedger({
       roleAssignments: {
         operators: { principalId: READER.objectId, roleDefinitionIdOrName: 'Contributor', principalType: 'Group' },
-        custom: { principalId: ADMIN.objectId, roleDefinitionIdOrName: '/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7' },
+        custom: {
+          principalId: ADMIN.objectId,
+          roleDefinitionIdOrName: '/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7',
+        },
       },
     }).template();
     const assignments = Object.values(template.resources('azurerm_role_assignment'));
     expect(assignments).toHaveLength(2);
     expect(assignments).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ principal_id: READER.objectId, role_definition_name: 'Contributor', principal_type: 'Group', scope: expect.stringMatching(/^\$\{azurerm_confidential_ledger\.\w+\.id\}$/) }),
-        expect.objectContaining({ principal_id: ADMIN.objectId, role_definition_id: '/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7' }),
+        expect.objectContaining({
+          principal_id: READER.objectId,
+          role_definition_name: 'Contributor',
+          principal_type: 'Group',
+          scope: expect.stringMatching(/^\$\{azurerm_confidential_ledger\.\w+\.id\}$/),
+        }),
+        expect.objectContaining({
+          principal_id: ADMIN.objectId,
+          role_definition_id: '/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7',
+        }),
       ]),
     );
     // management-plane grants never reach the data plane.
-    expect(template.only(LEDGER).azuread_based_service_principal).toEqual([{ principal_id: ADMIN.objectId, tenant_id: TENANT, ledger_role_name: 'Administrator' }]);
+    expect(template.only(LEDGER).azuread_based_service_principal).toEqual([
+      { principal_id: ADMIN.objectId, tenant_id: TENANT, ledger_role_name: 'Administrator' },
+    ]);
   });
 
   test('fails for a ledger role used as a management role, and says where it belongs', () => {
-    expect(() => synthLedger({ roleAssignments: { x: { principalId: READER.objectId, roleDefinitionIdOrName: 'Administrator' } } })).toThrow(
-      "test/Ledger: roleAssignments.x.roleDefinitionIdOrName \"Administrator\" is neither a role definition id nor a known role; allowed names: Owner, Contributor, Reader, User Access Administrator, Monitoring Reader (ledger roles such as 'Administrator' belong in dataPlanePrincipals)",
+    expect(() =>
+      synthLedger({ roleAssignments: { x: { principalId: READER.objectId, roleDefinitionIdOrName: 'Administrator' } } }),
+    ).toThrow(
+      'test/Ledger: roleAssignments.x.roleDefinitionIdOrName "Administrator" is neither a role definition id nor a known role; allowed names: Owner, Contributor, Reader, User Access Administrator, Monitoring Reader (ledger roles such as \'Administrator\' belong in dataPlanePrincipals)',
     );
   });
 
   test('adds a CanNotDelete lock scoped to the ledger only when asked', () => {
     expect(synthLedger().template().count('azurerm_management_lock')).toBe(0);
     const lock = synthLedger({ lock: 'CanNotDelete' }).template().only('azurerm_management_lock');
-    expect(lock).toMatchObject({ lock_level: 'CanNotDelete', scope: expect.stringMatching(/^\$\{azurerm_confidential_ledger\.\w+\.id\}$/) });
+    expect(lock).toMatchObject({
+      lock_level: 'CanNotDelete',
+      scope: expect.stringMatching(/^\$\{azurerm_confidential_ledger\.\w+\.id\}$/),
+    });
   });
 
   test('sets prevent_destroy only when asked', () => {

@@ -4,11 +4,22 @@ import type { TagSet } from '../../constructs/governance';
 import type { ConfidentialLedgerProps, EntraLedgerPrincipal } from '../../constructs/ledger';
 
 export const TENANT = '2c4e6a8b-0d1f-4a3c-b5e7-9f1a3c5e7b00';
-export const ADMIN: EntraLedgerPrincipal = { kind: 'entra', objectId: '5c2a9d4e-1f7b-4e3a-8c6d-0b9e2f4a7d11', tenantId: TENANT, role: 'Administrator' };
-export const READER: EntraLedgerPrincipal = { kind: 'entra', objectId: '0d6f2e8a-4b1c-4f9d-a7e3-5c8b2d1f6e31', tenantId: TENANT, role: 'Reader' };
+export const ADMIN: EntraLedgerPrincipal = {
+  kind: 'entra',
+  objectId: '5c2a9d4e-1f7b-4e3a-8c6d-0b9e2f4a7d11',
+  tenantId: TENANT,
+  role: 'Administrator',
+};
+export const READER: EntraLedgerPrincipal = {
+  kind: 'entra',
+  objectId: '0d6f2e8a-4b1c-4f9d-a7e3-5c8b2d1f6e31',
+  tenantId: TENANT,
+  role: 'Reader',
+};
 export const TAGS: TagSet = { environment: 'unit', owner: 'platform', costCenter: 'CC-1', dataClassification: 'internal' };
 
-export const certificatePem = (name: 'alice' | 'bob'): string => readFileSync(join(__dirname, '..', 'fixtures', 'certs', `${name}.pem`), 'utf8');
+export const certificatePem = (name: 'alice' | 'bob'): string =>
+  readFileSync(join(__dirname, '..', 'fixtures', 'certs', `${name}.pem`), 'utf8');
 
 export const ledgerProps = (overrides: Partial<ConfidentialLedgerProps> = {}): ConfidentialLedgerProps => ({
   name: 'contoso-acl-unit',
@@ -19,7 +30,9 @@ export const ledgerProps = (overrides: Partial<ConfidentialLedgerProps> = {}): C
   ...overrides,
 });
 
-export const WORKSPACE_ID = '/subscriptions/e2b4d6f8-0a1c-4e3b-8d5f-7a9c1e3b5d04/resourceGroups/rg-mon/providers/Microsoft.OperationalInsights/workspaces/law';
+export const WORKSPACE_ID =
+  '/subscriptions/e2b4d6f8-0a1c-4e3b-8d5f-7a9c1e3b5d04/resourceGroups/rg-mon/providers/Microsoft.OperationalInsights/workspaces/law';
 export const SUBNET_ID =
   '/subscriptions/e2b4d6f8-0a1c-4e3b-8d5f-7a9c1e3b5d04/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet-a/subnets/snet-pe';
-export const VNET_ID = '/subscriptions/e2b4d6f8-0a1c-4e3b-8d5f-7a9c1e3b5d04/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet-a';
+export const VNET_ID =
+  '/subscriptions/e2b4d6f8-0a1c-4e3b-8d5f-7a9c1e3b5d04/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet-a';
