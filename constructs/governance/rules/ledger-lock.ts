@@ -1,6 +1,5 @@
 import { ConfidentialLedger } from '@cdktf/provider-azurerm/lib/confidential-ledger';
-import { ManagementLock } from '@cdktf/provider-azurerm/lib/management-lock';
-import { COMPLIANT, NOT_APPLICABLE, nonCompliant, resourcesOfType, sameResource, type GuardrailRule } from './rule';
+import { COMPLIANT, NOT_APPLICABLE, isLocked, nonCompliant, type GuardrailRule } from './rule';
 
 export const ledgerLock: GuardrailRule = {
   id: 'ACL-L2',
@@ -9,7 +8,6 @@ export const ledgerLock: GuardrailRule = {
   tiers: ['prod'],
   evaluate(node) {
     if (!(node instanceof ConfidentialLedger)) return NOT_APPLICABLE;
-    const locked = resourcesOfType(node, ManagementLock).some((lock) => sameResource(node, lock.scopeInput, node.id));
-    return locked ? COMPLIANT : nonCompliant('no management lock has the ledger as its scope');
+    return isLocked(node, node.id) ? COMPLIANT : nonCompliant('no management lock has the ledger as its scope');
   },
 };

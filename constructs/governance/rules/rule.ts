@@ -1,3 +1,4 @@
+import { ManagementLock } from '@cdktf/provider-azurerm/lib/management-lock';
 import { TerraformStack, resolveValue, type IConstruct } from '../../core';
 
 /** Environment tiers; each rule says in which tiers it is enforced. */
@@ -41,4 +42,9 @@ export function resourcesOfType<T>(node: IConstruct, type: abstract new (...args
 /** True when `reference` (a resource id attribute) and `id` resolve to the same expression. */
 export function sameResource(node: IConstruct, reference: unknown, id: unknown): boolean {
   return JSON.stringify(resolved(node, reference)) === JSON.stringify(resolved(node, id));
+}
+
+/** True when some management lock in the stack has `resourceId` as its scope. */
+export function isLocked(node: IConstruct, resourceId: string): boolean {
+  return resourcesOfType(node, ManagementLock).some((lock) => sameResource(node, lock.scopeInput, resourceId));
 }

@@ -1,7 +1,6 @@
 import { KeyVault } from '@cdktf/provider-azurerm/lib/key-vault';
-import { ManagementLock } from '@cdktf/provider-azurerm/lib/management-lock';
 import { PrivateEndpoint } from '@cdktf/provider-azurerm/lib/private-endpoint';
-import { COMPLIANT, NOT_APPLICABLE, nonCompliant, resolved, resourcesOfType, sameResource, type GuardrailRule } from './rule';
+import { COMPLIANT, NOT_APPLICABLE, isLocked, nonCompliant, resolved, resourcesOfType, sameResource, type GuardrailRule } from './rule';
 
 export const vaultPrivateEndpoint: GuardrailRule = {
   id: 'ACL-KV4',
@@ -27,7 +26,6 @@ export const vaultLock: GuardrailRule = {
   tiers: ['prod'],
   evaluate(node) {
     if (!(node instanceof KeyVault)) return NOT_APPLICABLE;
-    const locked = resourcesOfType(node, ManagementLock).some((lock) => sameResource(node, lock.scopeInput, node.id));
-    return locked ? COMPLIANT : nonCompliant('no management lock has the vault as its scope');
+    return isLocked(node, node.id) ? COMPLIANT : nonCompliant('no management lock has the vault as its scope');
   },
 };
