@@ -1,0 +1,227 @@
+import { X509Certificate, createHash } from 'node:crypto';
+import { p256, p384 } from '@noble/curves/nist.js';
+import { foldProof, leafHash, type LeafComponents, type ProofStep } from './merkle';
+
+/**
+ * A receipt as the ledger returns it, in either spelling: camelCase (documented API) or
+ * snake_case (what api-version 2022-05-13 puts on the wire).
+ */
+export interface Receipt {
+  readonly cert: string;
+  readonly nodeId?: string;
+  readonly serviceEndorsements: readonly string[];
+  readonly leafComponents: LeafComponents;
+  readonly proof: readonly ProofStep[];
+  readonly signature: string;
+}
+
+/** The checks, in the order they run; a failure names one of them. */
+export const RECEIPT_CHECKS = [
+  'format',
+  'transaction',
+  'node-certificate',
+  'endorsement',
+  'node-id',
+  'commit-evidence',
+  'proof',
+  'signature',
+] as const;
+export type ReceiptCheck = (typeof RECEIPT_CHECKS)[number];
+
+export class ReceiptVerificationError extends Error {
+  constructor(
+    readonly check: ReceiptCheck,
+    message: string,
+  ) {
+    super(`receipt check '${check}' failed: ${message}`);
+    this.name = 'ReceiptVerificationError';
+  }
+}
+
+export interface VerifiedReceipt {
+  readonly transactionId: string;
+  /** hex root of the Merkle tree the node signed. */
+  readonly root: string;
+  readonly nodeId: string;
+}
+
+export interface VerifyOptions {
+  /** the ledger's identity (service) certificate, PEM, as pinned by the client. */
+  readonly serviceCertificate: string;
+  /** when given, the receipt must be for this transaction. */
+  readonly transactionId?: string;
+  /**
+   * Remembers checks that many receipts share (a node certificate's endorsement, a signed root),
+   * so that bulk verification pays for each only once.
+   * @default - no caching
+   */
+  readonly cache?: VerificationCache;
+}
+
+/** Shared results for bulk verification; keyed by the exact bytes checked, so never stale. */
+export class VerificationCache {
+  readonly endorsedNodes = new Map<string, X509Certificate>();
+  readonly signedRoots = new Set<string>();
+}
+
+const HEX32 = /^[0-9a-f]{64}$/;
+const COMMIT_EVIDENCE = /^ce:(\d+)\.(\d+):[0-9a-f]{64}$/;
+
+/**
+ * Verifies a receipt as the official SDKs do: the node certificate is endorsed by the service
+ * certificate, the node id matches it, the leaf and proof lead to a root, and the node signed that
+ * root. Accepts the bare receipt or the whole `GET …/receipt` response. Throws
+ * {@link ReceiptVerificationError} naming the failed check.
+ */
+export function verifyReceipt(input: unknown, options: VerifyOptions): VerifiedReceipt {
+  const { receipt, transactionId: envelopeId } = normalizeReceipt(input);
+  const wanted = options.transactionId ?? envelopeId;
+
+  const ce = COMMIT_EVIDENCE.exec(receipt.leafComponents.commitEvidence);
+  if (!ce)
+    throw new ReceiptVerificationError(
+      'format',
+      `commitEvidence '${receipt.leafComponents.commitEvidence}' is not ce:<view>.<seqno>:<64 hex>`,
+    );
+  const evidenceId = `${ce[1]}.${ce[2]}`;
+  if (wanted !== undefined && evidenceId !== wanted) {
+    throw new ReceiptVerificationError('transaction', `the commit evidence names transaction ${evidenceId}, not ${wanted}`);
+  }
+
+  const node = endorsedNode(receipt, options);
+  const nodeId = createHash('sha256')
+    .update(node.publicKey.export({ type: 'spki', format: 'der' }))
+    .digest('hex');
+  if (receipt.nodeId !== undefined && receipt.nodeId !== nodeId) {
+    throw new ReceiptVerificationError(
+      'node-id',
+      `nodeId ${receipt.nodeId} is not the SHA-256 of the node certificate's public key (${nodeId})`,
+    );
+  }
+
+  const root = foldProof(leafHash(receipt.leafComponents), receipt.proof);
+  const signatureKey = `${root.toString('hex')}:${receipt.signature}:${nodeId}`;
+  if (!options.cache?.signedRoots.has(signatureKey)) {
+    checkSignature(node, root, receipt.signature);
+    options.cache?.signedRoots.add(signatureKey);
+  }
+  return { transactionId: evidenceId, root: root.toString('hex'), nodeId };
+}
+
+function endorsedNode(receipt: Receipt, options: VerifyOptions): X509Certificate {
+  const cacheKey = [receipt.cert, ...receipt.serviceEndorsements, options.serviceCertificate].join('\n');
+  const cached = options.cache?.endorsedNodes.get(cacheKey);
+  if (cached) return cached;
+  const node = parseCertificate(receipt.cert, 'the node certificate (cert)');
+  const chain = [node, ...receipt.serviceEndorsements.map((pem, i) => parseCertificate(pem, `serviceEndorsements[${i}]`))];
+  const service = parseCertificate(options.serviceCertificate, 'the service certificate');
+  [...chain, service].forEach((certificate) => {
+    const type = certificate.publicKey.asymmetricKeyType;
+    if (type !== 'ec')
+      throw new ReceiptVerificationError(
+        'node-certificate',
+        `${certificate.subject.replace(/\n/g, ', ')} has a ${type} key; ledger identities are EC`,
+      );
+  });
+  for (let i = 0; i < chain.length; i++) {
+    const endorser = chain[i + 1] ?? service;
+    if (!chain[i].verify(endorser.publicKey)) {
+      const what = i === 0 ? 'the node certificate' : `serviceEndorsements[${i - 1}]`;
+      const by = i + 1 < chain.length ? `serviceEndorsements[${i}]` : 'the service certificate';
+      throw new ReceiptVerificationError('endorsement', `${what} is not signed by ${by}`);
+    }
+  }
+  options.cache?.endorsedNodes.set(cacheKey, node);
+  return node;
+}
+
+function parseCertificate(pem: string, what: string): X509Certificate {
+  try {
+    return new X509Certificate(pem);
+  } catch (error) {
+    throw new ReceiptVerificationError('node-certificate', `${what} is not a PEM X.509 certificate (${(error as Error).message})`);
+  }
+}
+
+function checkSignature(node: X509Certificate, root: Buffer, signatureB64: string): void {
+  const jwk = node.publicKey.export({ format: 'jwk' });
+  const curve = jwk.crv === 'P-256' ? p256 : jwk.crv === 'P-384' ? p384 : undefined;
+  if (!curve) throw new ReceiptVerificationError('node-certificate', `the node key is on curve ${jwk.crv}; expected P-256 or P-384`);
+  const publicKey = Buffer.concat([Buffer.from([4]), Buffer.from(jwk.x!, 'base64url'), Buffer.from(jwk.y!, 'base64url')]);
+  const signature = Buffer.from(signatureB64, 'base64');
+  let valid = false;
+  try {
+    // the root is the digest itself (no second hash), and real receipts are not low-S normalised.
+    valid = curve.verify(signature, root, publicKey, { prehash: false, lowS: false, format: 'der' });
+  } catch {
+    valid = false;
+  }
+  if (!valid) throw new ReceiptVerificationError('signature', 'the signature is not the node’s signature over the root the proof leads to');
+}
+
+/** Reads a receipt in either spelling, bare or inside a `GET …/receipt` response. */
+export function normalizeReceipt(input: unknown): { receipt: Receipt; transactionId?: string } {
+  if (!isObject(input)) throw new ReceiptVerificationError('format', 'the receipt is not a JSON object');
+  let body = input;
+  let transactionId: string | undefined;
+  if ('receipt' in input) {
+    if (input.state !== 'Ready')
+      throw new ReceiptVerificationError('format', `the response state is ${JSON.stringify(input.state)}, not "Ready"`);
+    if (typeof input.transactionId !== 'string') throw new ReceiptVerificationError('format', 'the response has no transactionId');
+    transactionId = input.transactionId;
+    if (!isObject(input.receipt)) throw new ReceiptVerificationError('format', 'the response holds no receipt');
+    body = input.receipt;
+  }
+  const field = (camel: string, snake: string): unknown => body[camel] ?? body[snake];
+  if (field('isSignatureTransaction', 'is_signature_transaction') === true) {
+    throw new ReceiptVerificationError('format', 'this is the receipt of a signature transaction, which proves no entry');
+  }
+  const rawLeaf = field('leafComponents', 'leaf_components');
+  if (!isObject(rawLeaf)) throw new ReceiptVerificationError('format', 'leafComponents is missing');
+  const leaf = (camel: string, snake: string): string => {
+    const value = rawLeaf[camel] ?? rawLeaf[snake];
+    if (typeof value !== 'string') throw new ReceiptVerificationError('format', `leafComponents.${camel} is missing`);
+    return value;
+  };
+  const leafComponents = {
+    writeSetDigest: leaf('writeSetDigest', 'write_set_digest'),
+    commitEvidence: leaf('commitEvidence', 'commit_evidence'),
+    claimsDigest: leaf('claimsDigest', 'claims_digest'),
+  };
+  for (const key of ['writeSetDigest', 'claimsDigest'] as const) {
+    if (!HEX32.test(leafComponents[key]))
+      throw new ReceiptVerificationError('format', `leafComponents.${key} is not 64 lower-case hex digits`);
+  }
+  const proof = body.proof;
+  if (!Array.isArray(proof)) throw new ReceiptVerificationError('format', 'proof is not a list');
+  proof.forEach((step, i) => {
+    const keys = isObject(step) ? Object.keys(step) : [];
+    const value = isObject(step) ? (step.left ?? step.right) : undefined;
+    if (keys.length !== 1 || !['left', 'right'].includes(keys[0]) || typeof value !== 'string' || !HEX32.test(value)) {
+      throw new ReceiptVerificationError('format', `proof[${i}] must hold exactly one of left or right, as 64 hex digits`);
+    }
+  });
+  const endorsements = field('serviceEndorsements', 'service_endorsements') ?? [];
+  if (!Array.isArray(endorsements) || endorsements.some((e) => typeof e !== 'string')) {
+    throw new ReceiptVerificationError('format', 'serviceEndorsements is not a list of PEM certificates');
+  }
+  const nodeId = field('nodeId', 'node_id');
+  if (nodeId !== undefined && typeof nodeId !== 'string') throw new ReceiptVerificationError('format', 'nodeId is not a string');
+  if (typeof body.cert !== 'string') throw new ReceiptVerificationError('format', 'cert is missing');
+  if (typeof body.signature !== 'string') throw new ReceiptVerificationError('format', 'signature is missing');
+  return {
+    receipt: {
+      cert: body.cert,
+      nodeId,
+      serviceEndorsements: endorsements,
+      leafComponents,
+      proof: proof as ProofStep[],
+      signature: body.signature,
+    },
+    transactionId,
+  };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
