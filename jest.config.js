@@ -6,7 +6,7 @@ module.exports = {
   transform: {
     '^.+\\.(t|j)s$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
   },
-  // @noble/* ship ES modules only; let swc turn them into CommonJS for jest's module loader.
-  transformIgnorePatterns: ['/node_modules/(?!@noble/)'],
+  // @noble/* and jose ship ES modules only; let swc turn them into CommonJS for jest's module loader.
+  transformIgnorePatterns: ['/node_modules/(?!(@noble|jose)/)'],
   testTimeout: 60000,
 };

@@ -1,0 +1,149 @@
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { LedgerRole } from '../constructs/ledger/ledger-roles';
+import { writeFileDurably } from './durable-files';
+import { certificateUserId, createClientCertificate, loadOrCreateIdentity } from './identity';
+import { DEFAULT_SIGNING, LocalLedger, type SigningPolicy } from './ledger';
+import { LedgerServer } from './server';
+
+export interface InitialUser {
+  /** an Entra object id, or a certificate's SHA-256 fingerprint (`AB:CD:…`). */
+  readonly userId: string;
+  readonly role: LedgerRole;
+}
+
+export interface LocalLedgerOptions {
+  readonly dataDir: string;
+  /** @default '127.0.0.1' */
+  readonly host?: string;
+  /** @default 0 (a free port) */
+  readonly port?: number;
+  /** @default 'acl-local' */
+  readonly ledgerId?: string;
+  /** @default {@link DEFAULT_SIGNING} */
+  readonly signing?: SigningPolicy;
+  /** @default 1 */
+  readonly loadingPolls?: number;
+  /**
+   * Users written into a new ledger's first transactions (an existing ledger keeps its own).
+   * @default - only the generated local administrator
+   */
+  readonly initialUsers?: readonly InitialUser[];
+}
+
+/** What a client needs to reach a running local ledger. */
+export interface LocalLedgerInfo {
+  readonly ledgerEndpoint: string;
+  readonly identityServiceUrl: string;
+  readonly ledgerId: string;
+  readonly serviceCertificatePath: string;
+  /** a certificate user with the Administrator role, created with the ledger. */
+  readonly adminCertificatePath: string;
+  readonly adminKeyPath: string;
+  /** signs bearer tokens the ledger accepts (see `ledger:local mint-token`). */
+  readonly tokenIssuerKeyPath: string;
+}
+
+export interface RunningLedger {
+  readonly info: LocalLedgerInfo;
+  readonly ledger: LocalLedger;
+  readonly server: LedgerServer;
+  stop(): Promise<void>;
+}
+
+/** Starts a local ledger on a data folder, creating the ledger on first use. */
+export async function startLocalLedger(options: LocalLedgerOptions): Promise<RunningLedger> {
+  const dataDir = resolve(options.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  const releaseLock = lockDataDir(dataDir);
+  try {
+    const host = options.host ?? '127.0.0.1';
+    const hostnames = [...new Set(['localhost', '127.0.0.1', '::1', host])];
+    const identity = await loadOrCreateIdentity(dataDir, options.ledgerId ?? 'acl-local', hostnames);
+    const admin = await ensureAdminCertificate(dataDir);
+    const ledger = await LocalLedger.open(dataDir, identity, options.signing ?? DEFAULT_SIGNING);
+    if (ledger.lastSeqno === 0) {
+      const users = [{ userId: admin.userId, role: 'Administrator' as const }, ...(options.initialUsers ?? [])];
+      await Promise.all(users.map((u) => ledger.setUser(u.userId, u.role)));
+      await ledger.flush();
+    }
+    const server = await LedgerServer.start(ledger, { host, port: options.port ?? 0, loadingPolls: options.loadingPolls });
+    const info: LocalLedgerInfo = {
+      ledgerEndpoint: server.endpoint,
+      identityServiceUrl: server.identityServiceUrl,
+      ledgerId: identity.ledgerId,
+      serviceCertificatePath: identity.serviceCertificatePath,
+      adminCertificatePath: admin.certificatePath,
+      adminKeyPath: admin.keyPath,
+      tokenIssuerKeyPath: identity.tokenIssuerKeyPath,
+    };
+    writeFileDurably(join(dataDir, 'running.json'), JSON.stringify({ ...info, pid: process.pid }, null, 2));
+    let stopped = false;
+    return {
+      info,
+      ledger,
+      server,
+      async stop() {
+        if (stopped) return;
+        stopped = true;
+        await server.stop();
+        await ledger.close();
+        rmSync(join(dataDir, 'running.json'), { force: true });
+        releaseLock();
+      },
+    };
+  } catch (error) {
+    releaseLock();
+    throw error;
+  }
+}
+
+/** The connection details a running ledger on `dataDir` published, if one runs. */
+export function runningLedgerInfo(dataDir: string): LocalLedgerInfo | undefined {
+  const path = join(resolve(dataDir), 'running.json');
+  if (!existsSync(path)) return undefined;
+  const info = JSON.parse(readFileSync(path, 'utf8')) as LocalLedgerInfo & { pid: number };
+  return processAlive(info.pid) ? info : undefined;
+}
+
+async function ensureAdminCertificate(dataDir: string) {
+  const dir = join(dataDir, 'users');
+  const certificatePath = join(dir, 'admin.cert.pem');
+  const keyPath = join(dir, 'admin.key.pem');
+  if (!existsSync(certificatePath)) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const created = await createClientCertificate('acl-stack local administrator');
+    writeFileDurably(keyPath, created.keyPem, 0o600);
+    writeFileDurably(certificatePath, created.certificatePem);
+  }
+  return { certificatePath, keyPath, userId: certificateUserId(readFileSync(certificatePath, 'utf8')) };
+}
+
+/** One ledger process per data folder; a lock left by a dead process is taken over. */
+function lockDataDir(dataDir: string): () => void {
+  const path = join(dataDir, 'LOCK');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(path, 'wx');
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return () => rmSync(path, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const owner = Number(readFileSync(path, 'utf8'));
+      if (processAlive(owner)) throw new Error(`${dataDir} is in use by the local ledger with process id ${owner}`);
+      rmSync(path, { force: true });
+    }
+  }
+  throw new Error(`cannot lock ${dataDir}`);
+}
+
+function processAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

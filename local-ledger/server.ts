@@ -1,0 +1,453 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import { LEDGER_ROLES, type LedgerRole } from '../constructs/ledger/ledger-roles';
+import { DEFAULT_COLLECTION, LedgerLimitError, LedgerUnavailableError, type LocalLedger } from './ledger';
+import { ARM_AUDIENCE, LEDGER_AUDIENCE, verifyToken } from './tokens';
+
+export interface ServerOptions {
+  readonly host: string;
+  /** 0 picks a free port. */
+  readonly port: number;
+  /**
+   * How many times a transaction's entry or receipt answers `Loading` before `Ready`, as a real
+   * node does while it fetches history; 0 answers `Ready` at once.
+   * @default 1
+   */
+  readonly loadingPolls?: number;
+  /** entries per page of a ranged read. @default 100 */
+  readonly pageSize?: number;
+}
+
+/** Largest request body accepted; an entry is at most 8 KiB, so this leaves room for JSON escaping. */
+const MAX_BODY_BYTES = 64 * 1024;
+/** api-versions from this one on return camelCase receipts; earlier ones, snake_case as on the 2022 wire. */
+const CAMEL_CASE_RECEIPTS_FROM = '2024-01-26-preview';
+const ROLE_RANK: Record<LedgerRole, number> = { Reader: 1, Contributor: 2, Administrator: 3 };
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+interface Request {
+  readonly query: URLSearchParams;
+  readonly raw: IncomingMessage;
+}
+interface Reply {
+  readonly status?: number;
+  readonly body?: unknown;
+  /** the transaction id the response reflects; the latest committed one when absent. */
+  readonly transactionId?: string;
+}
+type Handler = (request: Request, params: string[]) => Promise<Reply>;
+interface Route {
+  readonly method: string;
+  readonly pattern: RegExp;
+  /** least ledger role needed; 'none' for the identity document, 'arm' for the ARM stand-in. */
+  readonly access: LedgerRole | 'none' | 'arm';
+  readonly handler: Handler;
+}
+
+/** The data plane of Azure confidential ledger, plus its identity service and an ARM read, over HTTPS. */
+export class LedgerServer {
+  static async start(ledger: LocalLedger, options: ServerOptions): Promise<LedgerServer> {
+    const server = new LedgerServer(ledger, options);
+    await new Promise<void>((resolve, reject) => {
+      server.https.once('error', reject);
+      server.https.listen(options.port, options.host, () => resolve());
+    });
+    return server;
+  }
+
+  readonly https: Server;
+  private readonly routes: Route[];
+  private readonly loads = new Map<string, number>();
+
+  private constructor(
+    private readonly ledger: LocalLedger,
+    private readonly options: ServerOptions,
+  ) {
+    const identity = ledger.identity;
+    this.https = createServer(
+      {
+        key: identity.nodeKeyPem,
+        cert: identity.nodeCertificatePem,
+        // ask for a client certificate but let token users in without one; authorisation is ours.
+        requestCert: true,
+        rejectUnauthorized: false,
+        minVersion: 'TLSv1.2',
+        headersTimeout: 10_000,
+        requestTimeout: 30_000,
+        keepAliveTimeout: 5_000,
+      },
+      (req, res) => void this.handle(req, res),
+    );
+    this.https.timeout = 30_000;
+    this.routes = this.buildRoutes();
+  }
+
+  get port(): number {
+    return (this.https.address() as AddressInfo).port;
+  }
+
+  /** `https://<host>:<port>`, as clients reach the ledger. */
+  get endpoint(): string {
+    const host = this.options.host === '0.0.0.0' || this.options.host === '::' ? 'localhost' : this.options.host;
+    return `https://${host.includes(':') ? `[${host}]` : host}:${this.port}`;
+  }
+
+  get identityServiceUrl(): string {
+    return `${this.endpoint}/ledgerIdentity/${this.ledger.identity.ledgerId}`;
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.https.close(() => resolve());
+      this.https.closeAllConnections();
+    });
+  }
+
+  private buildRoutes(): Route[] {
+    const tx = '([^/]+)';
+    const r = (method: string, path: string, access: Route['access'], handler: Handler): Route => ({
+      method,
+      pattern: new RegExp(`^${path}$`),
+      access,
+      handler,
+    });
+    return [
+      r('GET', '/ledgerIdentity/([^/]+)', 'none', async (_, [id]) => this.identityDocument(id)),
+      r('GET', '/app/transactions/current', 'Reader', async (req) => this.current(req)),
+      r('GET', `/app/transactions/${tx}/status`, 'Reader', async (_, [id]) => this.status(id)),
+      r('GET', `/app/transactions/${tx}/receipt`, 'Reader', async (req, [id]) => this.receipt(req, id)),
+      r('GET', `/app/transactions/${tx}`, 'Reader', async (req, [id]) => this.entry(req, id)),
+      r('GET', '/app/transactions', 'Reader', async (req) => this.list(req)),
+      r('POST', '/app/transactions', 'Contributor', (req) => this.append(req)),
+      r('GET', '/app/collections', 'Reader', async () => ({
+        body: { collections: this.ledger.collections().map((collectionId) => ({ collectionId })) },
+      })),
+      r('GET', '/app/users/([^/]+)', 'Administrator', async (_, [id]) => this.getUser(id)),
+      r('PATCH', '/app/users/([^/]+)', 'Administrator', (req, [id]) => this.patchUser(req, id)),
+      r('DELETE', '/app/users/([^/]+)', 'Administrator', (_, [id]) => this.deleteUser(id)),
+      r('GET', '/app/enclaveQuotes', 'Reader', async () => this.enclaveQuotes()),
+      r('GET', '/app/governance/constitution', 'Reader', async () => this.constitution()),
+      r('GET', '/app/governance/members', 'Reader', async () => ({ body: { members: [] } })),
+      r(
+        'GET',
+        '/subscriptions/([^/]+)/resourceGroups/([^/]+)/providers/Microsoft\\.ConfidentialLedger/ledgers/([^/]+)',
+        'arm',
+        async (_, p) => this.armLedger(p),
+      ),
+    ];
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'https://ledger');
+    let reply: Reply;
+    try {
+      const path = url.pathname.replace(/\/+$/, '') || '/';
+      const matches = this.routes.map((route) => ({ route, match: route.pattern.exec(path) })).filter((m) => m.match);
+      if (matches.length === 0) throw new HttpError(404, 'NotFound', `No route for ${req.method} ${url.pathname}.`);
+      const found = matches.find((m) => m.route.method === req.method);
+      if (!found)
+        throw new HttpError(405, 'MethodNotAllowed', `${req.method} is not allowed on ${url.pathname}.`, {
+          allow: matches.map((m) => m.route.method).join(', '),
+        });
+      await this.authorize(req, found.route.access);
+      const params = found.match!.slice(1).map((p) => decodeURIComponent(p));
+      reply = await found.route.handler({ query: url.searchParams, raw: req }, params);
+    } catch (error) {
+      reply = this.errorReply(error);
+      if (error instanceof HttpError) Object.entries(error.headers).forEach(([k, v]) => res.setHeader(k, v));
+    }
+    this.send(req, res, reply);
+  }
+
+  private errorReply(error: unknown): Reply {
+    if (error instanceof HttpError) return { status: error.status, body: { error: { code: error.code, message: error.message } } };
+    if (error instanceof LedgerLimitError) return { status: 400, body: { error: { code: error.code, message: error.message } } };
+    if (error instanceof LedgerUnavailableError) {
+      return {
+        status: 503,
+        body: { error: { code: 'ServiceUnavailable', message: `${error.message}. Nothing was written; retry later.` } },
+      };
+    }
+    return { status: 500, body: { error: { code: 'InternalServerError', message: (error as Error).message } } };
+  }
+
+  private send(req: IncomingMessage, res: ServerResponse, reply: Reply): void {
+    const status = reply.status ?? 200;
+    res.setHeader('x-ms-ccf-transaction-id', reply.transactionId ?? this.ledger.txId(this.ledger.lastCommittedSeqno));
+    res.setHeader('x-ms-request-id', randomUUID());
+    const clientRequestId = req.headers['x-ms-client-request-id'];
+    if (typeof clientRequestId === 'string') res.setHeader('x-ms-client-request-id', clientRequestId);
+    if (status === 503) res.setHeader('retry-after', '1');
+    if (status === 401) res.setHeader('www-authenticate', 'Bearer');
+    if (status === 204 || reply.body === undefined) {
+      res.writeHead(status).end();
+      return;
+    }
+    const body = JSON.stringify(reply.body);
+    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
+  }
+
+  /** Maps the caller to a ledger user (client certificate or bearer token) and checks its role. */
+  private async authorize(req: IncomingMessage, access: Route['access']): Promise<void> {
+    if (access === 'none') return;
+    const authorization = req.headers.authorization;
+    const bearer = authorization?.startsWith('Bearer ') ? authorization.slice(7) : undefined;
+    if (access === 'arm') {
+      if (!bearer) throw new HttpError(401, 'AuthenticationFailed', 'Authentication failed. The Authorization header is missing.');
+      await verifyToken(this.ledger.identity.tokenIssuerKey, bearer, ARM_AUDIENCE).catch((e: Error) => {
+        throw new HttpError(401, 'InvalidAuthenticationToken', `The access token is invalid: ${e.message}`);
+      });
+      return;
+    }
+    let userId: string | undefined;
+    if (bearer) {
+      userId = await verifyToken(this.ledger.identity.tokenIssuerKey, bearer, LEDGER_AUDIENCE).catch((e: Error) => {
+        throw new HttpError(401, 'Unauthorized', `The bearer token is invalid: ${e.message}`);
+      });
+    } else {
+      const certificate = (req.socket as TLSSocket).getPeerCertificate?.();
+      userId = certificate && certificate.fingerprint256 ? certificate.fingerprint256 : undefined;
+    }
+    if (!userId) throw new HttpError(401, 'Unauthorized', 'No bearer token or client certificate was presented.');
+    const role = this.ledger.role(userId);
+    if (!role) throw new HttpError(401, 'Unauthorized', `${userId} is not a user of this ledger.`);
+    if (ROLE_RANK[role] < ROLE_RANK[access]) {
+      throw new HttpError(403, 'Forbidden', `User ${userId} has the ${role} role; this operation needs ${access}.`);
+    }
+  }
+
+  private identityDocument(ledgerId: string): Reply {
+    if (ledgerId !== this.ledger.identity.ledgerId) throw new HttpError(404, 'LedgerNotFound', `No ledger named ${ledgerId}.`);
+    return { body: { ledgerId, ledgerTlsCertificate: this.ledger.identity.serviceCertificatePem } };
+  }
+
+  private async append(req: Request): Promise<Reply> {
+    const body = await readJson(req.raw, ['application/json']);
+    if (!isObject(body) || typeof body.contents !== 'string') {
+      throw new HttpError(400, 'InvalidRequestBody', 'The body must be a JSON object with a string "contents".');
+    }
+    const collectionId = req.query.get('collectionId') ?? DEFAULT_COLLECTION;
+    const seqno = await this.ledger.append(collectionId, body.contents);
+    return { body: { collectionId }, transactionId: this.ledger.txId(seqno) };
+  }
+
+  private seqno(id: string): number {
+    const seqno = this.ledger.parseTxId(id);
+    if (seqno === undefined)
+      throw new HttpError(400, 'InvalidTransactionId', `${id} is not a transaction id of this ledger (<view>.<seqno>).`);
+    if (seqno > this.ledger.lastSeqno) throw new HttpError(404, 'TransactionNotFound', `Transaction ${id} does not exist yet.`);
+    return seqno;
+  }
+
+  private status(id: string): Reply {
+    const seqno = this.seqno(id);
+    return { body: { state: this.ledger.state(seqno), transactionId: this.ledger.txId(seqno) } };
+  }
+
+  /** True (and counts the poll) while a transaction's history is still "loading". */
+  private loading(key: string): boolean {
+    const polls = this.options.loadingPolls ?? 1;
+    if (polls === 0) return false;
+    const seen = this.loads.get(key) ?? 0;
+    if (seen >= polls) return false;
+    this.loads.set(key, seen + 1);
+    return true;
+  }
+
+  private entry(req: Request, id: string): Reply {
+    const seqno = this.seqno(id);
+    const entry = this.ledger.entry(seqno);
+    const collectionId = req.query.get('collectionId') ?? DEFAULT_COLLECTION;
+    if (!entry || entry.collectionId !== collectionId) {
+      throw new HttpError(404, 'EntryNotFound', `Transaction ${id} holds no entry in collection ${collectionId}.`);
+    }
+    if (this.loading(`entry:${seqno}`)) return { body: { state: 'Loading' } };
+    return { body: { state: 'Ready', entry } };
+  }
+
+  private receipt(req: Request, id: string): Reply {
+    const seqno = this.seqno(id);
+    if (this.ledger.state(seqno) !== 'Committed') {
+      throw new HttpError(
+        406,
+        'UncommittedLedgerEntry',
+        `The specified transaction (${id}) is not committed yet, please wait until the service reports a committed transaction ID at least as high.`,
+      );
+    }
+    const parts = this.ledger.receipt(seqno);
+    if (!parts) throw new HttpError(404, 'ReceiptNotFound', `Transaction ${id} is a signature transaction; it has no receipt.`);
+    if (this.loading(`receipt:${seqno}`)) return { body: { state: 'Loading', receipt: null, transactionId: '' } };
+    const camel = (req.query.getAll('api-version').at(-1) ?? '') >= CAMEL_CASE_RECEIPTS_FROM;
+    const receipt = camel
+      ? parts
+      : {
+          cert: parts.cert,
+          is_signature_transaction: false,
+          leaf_components: {
+            claims_digest: parts.leafComponents.claimsDigest,
+            commit_evidence: parts.leafComponents.commitEvidence,
+            write_set_digest: parts.leafComponents.writeSetDigest,
+          },
+          node_id: parts.nodeId,
+          proof: parts.proof,
+          service_endorsements: parts.serviceEndorsements,
+          signature: parts.signature,
+        };
+    return { body: { receipt, state: 'Ready', transactionId: this.ledger.txId(seqno) } };
+  }
+
+  private current(req: Request): Reply {
+    const collectionId = req.query.get('collectionId') ?? DEFAULT_COLLECTION;
+    const entry = this.ledger.current(collectionId);
+    if (!entry) throw new HttpError(404, 'EntryNotFound', `Collection ${collectionId} holds no entries.`);
+    return { body: entry };
+  }
+
+  private list(req: Request): Reply {
+    const collectionId = req.query.get('collectionId') ?? DEFAULT_COLLECTION;
+    const bound = (name: string, fallback: number): number => {
+      const value = req.query.get(name);
+      if (value === null) return fallback;
+      const seqno = this.ledger.parseTxId(value);
+      if (seqno === undefined) throw new HttpError(400, 'InvalidTransactionId', `${name} ${value} is not a transaction id of this ledger.`);
+      return seqno;
+    };
+    const from = bound('fromTransactionId', 1);
+    const to = bound('toTransactionId', Number.MAX_SAFE_INTEGER);
+    const page = this.ledger.range(collectionId, from, to, this.options.pageSize ?? 100);
+    const body: Record<string, unknown> = { state: 'Ready', entries: page.entries };
+    if (page.next !== undefined) {
+      const next = new URLSearchParams({
+        'api-version': req.query.get('api-version') ?? '2022-05-13',
+        collectionId,
+        fromTransactionId: this.ledger.txId(page.next),
+      });
+      if (req.query.has('toTransactionId')) next.set('toTransactionId', req.query.get('toTransactionId')!);
+      body.nextLink = `/app/transactions?${next}`;
+    }
+    return { body };
+  }
+
+  private getUser(userId: string): Reply {
+    const role = this.ledger.role(userId);
+    if (!role) throw new HttpError(404, 'UserNotFound', `${userId} is not a user of this ledger.`);
+    return { body: { assignedRole: role, userId } };
+  }
+
+  private async patchUser(req: Request, userId: string): Promise<Reply> {
+    const body = await readJson(req.raw, ['application/merge-patch+json', 'application/json']);
+    if (!isObject(body) || !(LEDGER_ROLES as readonly unknown[]).includes(body.assignedRole)) {
+      throw new HttpError(
+        400,
+        'InvalidRequestBody',
+        `The body must be {"assignedRole": ${LEDGER_ROLES.map((r) => `"${r}"`).join(' | ')}}.`,
+      );
+    }
+    const seqno = await this.ledger.setUser(userId, body.assignedRole as LedgerRole);
+    return { body: { assignedRole: body.assignedRole, userId }, transactionId: this.ledger.txId(seqno) };
+  }
+
+  private async deleteUser(userId: string): Promise<Reply> {
+    if (!this.ledger.role(userId)) throw new HttpError(404, 'UserNotFound', `${userId} is not a user of this ledger.`);
+    const seqno = await this.ledger.setUser(userId, null);
+    return { status: 204, transactionId: this.ledger.txId(seqno) };
+  }
+
+  private enclaveQuotes(): Reply {
+    const { nodeId } = this.ledger.identity;
+    return {
+      body: {
+        currentNodeId: nodeId,
+        enclaveQuotes: { [nodeId]: { nodeId, mrenclave: '', quoteVersion: 'Insecure_Virtual', raw: '' } },
+        note: 'acl-stack local ledger: a virtual node with no enclave and no attestation; never trust it with real data.',
+      },
+    };
+  }
+
+  private constitution(): Reply {
+    const script =
+      '// acl-stack local ledger: virtual node, no consortium; users are managed through /app/users.\nexport function validate() { return { valid: true }; }\n';
+    return { body: { digest: createHash('sha256').update(script).digest('hex'), script } };
+  }
+
+  private armLedger([subscriptionId, resourceGroup, name]: string[]): Reply {
+    const identity = this.ledger.identity;
+    if (name !== identity.ledgerId) {
+      throw new HttpError(
+        404,
+        'ResourceNotFound',
+        `The Resource 'Microsoft.ConfidentialLedger/ledgers/${name}' under resource group '${resourceGroup}' was not found.`,
+      );
+    }
+    const users = this.ledger.users();
+    const isCertificate = (id: string) => /^([0-9A-F]{2}:){31}[0-9A-F]{2}$/.test(id);
+    return {
+      body: {
+        id: `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.ConfidentialLedger/ledgers/${name}`,
+        name,
+        type: 'Microsoft.ConfidentialLedger/ledgers',
+        location: 'local',
+        properties: {
+          ledgerName: name,
+          ledgerUri: this.endpoint,
+          identityServiceUri: this.identityServiceUrl,
+          ledgerInternalNamespace: identity.nodeId.slice(0, 16),
+          ledgerType: 'Private',
+          provisioningState: 'Succeeded',
+          runningState: 'Active',
+          aadBasedSecurityPrincipals: users
+            .filter(([id]) => !isCertificate(id))
+            .map(([principalId, ledgerRoleName]) => ({ principalId, ledgerRoleName })),
+          certBasedSecurityPrincipals: users
+            .filter(([id]) => isCertificate(id))
+            .map(([cert, ledgerRoleName]) => ({ cert, ledgerRoleName })),
+        },
+      },
+    };
+  }
+}
+
+async function readJson(req: IncomingMessage, contentTypes: readonly string[]): Promise<unknown> {
+  const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  if (!contentTypes.includes(type)) {
+    req.resume();
+    throw new HttpError(400, 'UnsupportedContentType', `Content-Type must be ${contentTypes.join(' or ')}, not '${type || 'none'}'.`);
+  }
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > MAX_BODY_BYTES) {
+    req.resume();
+    throw new HttpError(413, 'PayloadTooLarge', `The body is larger than ${MAX_BODY_BYTES} bytes.`);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) {
+      req.destroy();
+      throw new HttpError(413, 'PayloadTooLarge', `The body is larger than ${MAX_BODY_BYTES} bytes.`);
+    }
+    chunks.push(chunk as Buffer);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch (error) {
+    throw new HttpError(400, 'InvalidJson', `The body is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
