@@ -52,7 +52,7 @@ export const identityPaths = (dataDir: string) => {
  */
 export async function loadOrCreateIdentity(dataDir: string, ledgerId: string, hostnames: readonly string[]): Promise<LedgerIdentity> {
   const paths = identityPaths(dataDir);
-  if (!existsSync(paths.ledgerId)) {
+  if (!hasIdentity(dataDir)) {
     mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
     const service = await generateKeys();
     const serviceCert = await x509.X509CertificateGenerator.createSelfSigned({
@@ -96,6 +96,15 @@ export async function loadOrCreateIdentity(dataDir: string, ledgerId: string, ho
     writeFileDurably(paths.tokenIssuerKey, await privateKeyPem(issuer.privateKey), 0o600);
     writeFileDurably(paths.ledgerId, ledgerId);
   }
+  return loadIdentity(dataDir);
+}
+
+/** True when `dataDir` holds a complete ledger identity. */
+export const hasIdentity = (dataDir: string): boolean => existsSync(identityPaths(dataDir).ledgerId);
+
+/** Loads the identity kept in `dataDir`. */
+export function loadIdentity(dataDir: string): LedgerIdentity {
+  const paths = identityPaths(dataDir);
   const nodeKeyPem = readFileSync(paths.nodeKey, 'utf8');
   const nodeCertificatePem = readFileSync(paths.nodeCertificate, 'utf8');
   const nodeKey = createPrivateKey(nodeKeyPem);

@@ -24,6 +24,8 @@ export interface LocalLedgerOptions {
   readonly signing?: SigningPolicy;
   /** @default 1 */
   readonly loadingPolls?: number;
+  /** entries per page of a ranged read. @default 100 */
+  readonly pageSize?: number;
   /**
    * Users written into a new ledger's first transactions (an existing ledger keeps its own).
    * @default - only the generated local administrator
@@ -67,7 +69,12 @@ export async function startLocalLedger(options: LocalLedgerOptions): Promise<Run
       await Promise.all(users.map((u) => ledger.setUser(u.userId, u.role)));
       await ledger.flush();
     }
-    const server = await LedgerServer.start(ledger, { host, port: options.port ?? 0, loadingPolls: options.loadingPolls });
+    const server = await LedgerServer.start(ledger, {
+      host,
+      port: options.port ?? 0,
+      loadingPolls: options.loadingPolls,
+      pageSize: options.pageSize,
+    });
     const info: LocalLedgerInfo = {
       ledgerEndpoint: server.endpoint,
       identityServiceUrl: server.identityServiceUrl,

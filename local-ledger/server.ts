@@ -207,7 +207,8 @@ export class LedgerServer {
     const bearer = authorization?.startsWith('Bearer ') ? authorization.slice(7) : undefined;
     if (access === 'arm') {
       if (!bearer) throw new HttpError(401, 'AuthenticationFailed', 'Authentication failed. The Authorization header is missing.');
-      await verifyToken(this.ledger.identity.tokenIssuerKey, bearer, ARM_AUDIENCE).catch((e: Error) => {
+      // ARM clients pointed at another endpoint ask for a token scoped to that endpoint.
+      await verifyToken(this.ledger.identity.tokenIssuerKey, bearer, [ARM_AUDIENCE, this.endpoint]).catch((e: Error) => {
         throw new HttpError(401, 'InvalidAuthenticationToken', `The access token is invalid: ${e.message}`);
       });
       return;
@@ -290,7 +291,8 @@ export class LedgerServer {
     const parts = this.ledger.receipt(seqno);
     if (!parts) throw new HttpError(404, 'ReceiptNotFound', `Transaction ${id} is a signature transaction; it has no receipt.`);
     if (this.loading(`receipt:${seqno}`)) return { body: { state: 'Loading', receipt: null, transactionId: '' } };
-    const camel = (req.query.getAll('api-version').at(-1) ?? '') >= CAMEL_CASE_RECEIPTS_FROM;
+    // the SDK's pager repeats api-version; the newest one asked for decides.
+    const camel = req.query.getAll('api-version').some((version) => version >= CAMEL_CASE_RECEIPTS_FROM);
     const receipt = camel
       ? parts
       : {

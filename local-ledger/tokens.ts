@@ -32,7 +32,7 @@ export async function mintToken(
 }
 
 /** Checks a bearer token's signature, issuer, audience and expiry; returns the object id. */
-export async function verifyToken(issuerKey: KeyObject, token: string, audience: string): Promise<string> {
+export async function verifyToken(issuerKey: KeyObject, token: string, audience: string | string[]): Promise<string> {
   const { payload } = await jwtVerify(token, createPublicKey(issuerKey), { issuer: LOCAL_ISSUER, audience, algorithms: ['ES256'] });
   if (typeof payload.oid !== 'string') throw new Error('the token has no oid claim');
   return payload.oid;

@@ -196,6 +196,13 @@ export function loadEnvironments(dir: string): Environment[] {
   return environments;
 }
 
+/** Loads and validates one environment file. */
+export function loadEnvironmentFile(path: string): Environment {
+  const result = loadEnvironment(path);
+  if (Array.isArray(result)) throw new EnvironmentConfigError(result);
+  return result;
+}
+
 function loadEnvironment(path: string): Environment | string[] {
   const file = relative(process.cwd(), resolve(path)) || path;
   const name = basename(path, '.json');
