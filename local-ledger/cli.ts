@@ -6,15 +6,14 @@
  * `npm run ledger:local -- add-cert-user --data <dir> --name <name> --role <role>`: creates a
  * client certificate and makes it a ledger user.
  */
-import { readFileSync } from 'node:fs';
-import { request } from 'node:https';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { LEDGER_ROLES, type LedgerRole } from '../constructs/ledger/ledger-roles';
 import { loadEnvironmentFile } from '../stacks/environment-config';
 import { writeFileDurably } from './durable-files';
 import { certificateUserId, createClientCertificate, hasIdentity, loadIdentity } from './identity';
-import { runningLedgerInfo, startLocalLedger, type InitialUser, type LocalLedgerInfo } from './index';
+import { setUserRole } from './admin';
+import { runningLedgerInfo, startLocalLedger, type InitialUser } from './index';
 import { DEFAULT_SIGNING } from './ledger';
 import { ARM_AUDIENCE, LEDGER_AUDIENCE, mintToken } from './tokens';
 
@@ -112,7 +111,7 @@ async function addCertificateUser(): Promise<void> {
   const keyPath = join(dataDir, 'users', `${name}.key.pem`);
   const running = runningLedgerInfo(dataDir);
   if (running) {
-    await patchUser(running, created.userId, role);
+    await setUserRole(running, created.userId, role);
   } else {
     const ledger = await startLocalLedger({ dataDir, port: 0 });
     try {
@@ -124,32 +123,6 @@ async function addCertificateUser(): Promise<void> {
   writeFileDurably(keyPath, created.keyPem, 0o600);
   writeFileDurably(certificatePath, created.certificatePem);
   console.log(JSON.stringify({ userId: created.userId, role, certificatePath, keyPath }));
-}
-
-/** Registers a user through the running ledger's own API, as its administrator. */
-function patchUser(info: LocalLedgerInfo, userId: string, role: LedgerRole): Promise<void> {
-  const url = new URL(`/app/users/${encodeURIComponent(userId)}?api-version=2022-05-13`, info.ledgerEndpoint);
-  const body = JSON.stringify({ assignedRole: role });
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      {
-        method: 'PATCH',
-        ca: readFileSync(info.serviceCertificatePath),
-        cert: readFileSync(info.adminCertificatePath),
-        key: readFileSync(info.adminKeyPath),
-        headers: { 'content-type': 'application/merge-patch+json', 'content-length': Buffer.byteLength(body) },
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () =>
-          res.statusCode === 200 ? resolve() : reject(new Error(`the ledger answered ${res.statusCode} to PATCH ${url.pathname}`)),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
 }
 
 async function loadExistingIdentity(dataDir: string) {

@@ -1,0 +1,109 @@
+import { ConfidentialLedgerClient as ArmClient } from '@azure/arm-confidentialledger';
+import type { TokenCredential } from '@azure/core-auth';
+import { createPrivateKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { setUserRole } from '../../local-ledger/admin';
+import { runningLedgerInfo, startLocalLedger, type LocalLedgerInfo } from '../../local-ledger';
+import { LocalTokenCredential } from '../../local-ledger/tokens';
+import type { LedgerCredential, SmokeTarget } from './run-smoke';
+import { StepFailure } from './steps';
+
+/**
+ * Reads the ledger resource from Azure Resource Manager and checks it is ready: provisioning
+ * Succeeded and, where the API reports it, running state Active.
+ */
+export async function resolveFromArm(arm: ArmClient, resourceGroup: string, name: string, identityCa?: string): Promise<SmokeTarget> {
+  let resource;
+  try {
+    resource = await arm.ledger.get(resourceGroup, name);
+  } catch (error) {
+    const status = (error as { statusCode?: number }).statusCode;
+    throw new StepFailure(
+      'resolve',
+      `ARM lookup of ledger '${name}' in resource group '${resourceGroup}' failed: ${(error as Error).message}`,
+      status === 404
+        ? 'that the stack was deployed to this subscription (npx cdktf deploy) and the names in the environment file'
+        : status === 401 || status === 403
+          ? 'that the pipeline identity has at least Reader (Azure RBAC) on the ledger or its resource group'
+          : 'network access to Azure Resource Manager and the credential',
+    );
+  }
+  const properties = (resource.properties ?? {}) as Record<string, unknown>;
+  if (properties.provisioningState !== 'Succeeded') {
+    throw new StepFailure(
+      'resolve',
+      `ledger '${name}' is in provisioning state ${String(properties.provisioningState)}`,
+      'the deployment; wait for it to finish',
+    );
+  }
+  // api-version 2022-05-13 does not report runningState; newer ones do.
+  if (properties.runningState !== undefined && properties.runningState !== 'Active') {
+    throw new StepFailure(
+      'resolve',
+      `ledger '${name}' is ${String(properties.runningState)}, not Active`,
+      'whether the ledger was paused; resume it before verifying',
+    );
+  }
+  if (typeof properties.ledgerUri !== 'string' || typeof properties.identityServiceUri !== 'string') {
+    throw new StepFailure('resolve', `ledger '${name}' reports no ledgerUri or identityServiceUri`, 'the resource in the Azure portal');
+  }
+  const identityUrl = properties.identityServiceUri.includes('/ledgerIdentity/')
+    ? properties.identityServiceUri
+    : `${properties.identityServiceUri.replace(/\/$/, '')}/ledgerIdentity/${name}`;
+  return { ledgerId: name, ledgerEndpoint: properties.ledgerUri, identityUrl, identityCa };
+}
+
+/** Fixed identities the local smoke test acts as: a pipeline (Contributor) and an auditor (Reader). */
+export const LOCAL_PIPELINE_OBJECT_ID = '00000000-0000-4000-8000-000000a11ce0';
+export const LOCAL_READER_OBJECT_ID = '00000000-0000-4000-8000-0000000b0b00';
+
+export interface LocalSmokeSetup {
+  readonly info: LocalLedgerInfo;
+  readonly resolveTarget: () => Promise<SmokeTarget>;
+  readonly credential: LedgerCredential;
+  readonly reader: LedgerCredential;
+  /** stops the ledger if this setup started it. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Uses the local ledger running on `dataDir`, or starts one, and makes sure the pipeline and
+ * reader identities hold their roles. The target is then found through the ARM stand-in, exactly
+ * as an Azure environment is.
+ */
+export async function prepareLocalSmoke(dataDir: string): Promise<LocalSmokeSetup> {
+  const running = runningLedgerInfo(dataDir);
+  const started = running ? undefined : await startLocalLedger({ dataDir });
+  const info = running ?? started!.info;
+  if (started) {
+    await started.ledger.setUser(LOCAL_PIPELINE_OBJECT_ID, 'Contributor');
+    await started.ledger.setUser(LOCAL_READER_OBJECT_ID, 'Reader');
+  } else {
+    await setUserRole(info, LOCAL_PIPELINE_OBJECT_ID, 'Contributor');
+    await setUserRole(info, LOCAL_READER_OBJECT_ID, 'Reader');
+  }
+  const issuerKey = createPrivateKey(readFileSync(info.tokenIssuerKeyPath, 'utf8'));
+  const serviceCertificate = readFileSync(info.serviceCertificatePath, 'utf8');
+  const tokens = (oid: string): TokenCredential => new LocalTokenCredential(issuerKey, { oid });
+  return {
+    info,
+    resolveTarget: () =>
+      resolveFromArm(
+        new ArmClient(tokens(LOCAL_PIPELINE_OBJECT_ID), '00000000-0000-0000-0000-000000000000', {
+          endpoint: info.ledgerEndpoint,
+          tlsOptions: { ca: serviceCertificate },
+          retryOptions: { maxRetries: 0 },
+        }),
+        'local',
+        info.ledgerId,
+        serviceCertificate,
+      ),
+    credential: {
+      kind: 'token',
+      credential: tokens(LOCAL_PIPELINE_OBJECT_ID),
+      description: `local pipeline identity ${LOCAL_PIPELINE_OBJECT_ID}`,
+    },
+    reader: { kind: 'token', credential: tokens(LOCAL_READER_OBJECT_ID), description: `local reader ${LOCAL_READER_OBJECT_ID}` },
+    stop: async () => started?.stop(),
+  };
+}
