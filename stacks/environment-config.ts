@@ -211,9 +211,15 @@ function loadEnvironment(path: string): Environment | string[] {
       `${file}: file name '${name}' must be 1–20 lower-case letters, digits and hyphens, starting with a letter (it becomes the stack name acl-${name})`,
     ];
   }
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    return [`${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`];
+  }
   let data: unknown;
   try {
-    data = JSON.parse(readFileSync(path, 'utf8'));
+    data = JSON.parse(text);
   } catch (error) {
     return [`${file}: is not valid JSON (${(error as Error).message})`];
   }

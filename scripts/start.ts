@@ -1,0 +1,59 @@
+/**
+ * `npm start`: the main job on a fresh machine. Synthesizes every environment, starts the local
+ * ledger, smoke-tests it end to end, prints the verified transaction and where the evidence is,
+ * and stops the ledger. Needs no Azure, no Terraform providers and no network.
+ */
+import { join, relative } from 'node:path';
+import { EnvironmentConfigError } from '../stacks/environment-config';
+import { SynthError, synthAll } from '../stacks/synth';
+import { defaultCommit, defaultRunId } from './smoke/run-metadata';
+import { smoke } from './smoke';
+
+async function main(): Promise<number> {
+  const environmentsDir = process.env.ACL_ENVIRONMENTS_DIR ?? 'environments';
+  const cdktfOut = process.env.CDKTF_OUTDIR ?? 'cdktf.out';
+  console.log(`1/2 synthesizing every environment in ${environmentsDir}/`);
+  try {
+    const { stackDirs } = synthAll({ environmentsDir, outdir: cdktfOut });
+    for (const [name, dir] of Object.entries(stackDirs)) console.log(`    ${name} → ${relative(process.cwd(), dir)}/cdk.tf.json`);
+  } catch (error) {
+    if (error instanceof EnvironmentConfigError || error instanceof SynthError) {
+      console.error(`synth refused:\n${error.message}`);
+      return 1;
+    }
+    throw error;
+  }
+
+  console.log('2/2 smoke-testing the local ledger');
+  const result = await smoke({
+    env: 'local',
+    environmentsDir,
+    evidenceDir: process.env.ACL_EVIDENCE_DIR ?? 'evidence',
+    runId: defaultRunId(),
+    commit: defaultCommit(),
+    cdktfOut,
+    dataDir: process.env.ACL_LOCAL_LEDGER_DATA ?? '.local-ledger',
+    commitTimeoutMs: 30_000,
+    receiptTimeoutMs: 30_000,
+    report: (line) => console.log(`    ${line}`),
+  });
+  if (!result.ok) {
+    console.error(`\nsmoke test FAILED: ${result.failure?.message}`);
+    return result.exitCode;
+  }
+  const evidence = result.evidenceDir!;
+  console.log(`
+verified transaction: ${result.transactionId}
+evidence:             ${evidence}/
+service certificate:  ${result.serviceCertificatePath}
+check it yourself:    npm run verify-receipt -- ${join(evidence, 'receipt.json')} --service-cert ${result.serviceCertificatePath}`);
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: Error) => {
+    console.error(`npm start: ${error.message}`);
+    process.exit(1);
+  },
+);

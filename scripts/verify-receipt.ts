@@ -1,0 +1,150 @@
+/**
+ * `npm run verify-receipt -- <file|folder>... [--service-cert <pem> | --ledger <name>]`: verifies
+ * receipts offline, for auditors. A file may hold a receipt (bare or as the ledger returned it), an
+ * evidence package's evidence.json, or a list of vectors ({"vectors": [{receipt, serviceCertificate}]}).
+ * Exit 0 when every receipt verifies, 1 when any does not (naming the failed check), 2 for bad usage.
+ */
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { get } from 'node:https';
+import { basename, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ReceiptVerificationError, VerificationCache, verifyReceipt } from '../receipts/verify';
+
+export const AZURE_IDENTITY_SERVICE = 'https://identity.confidential-ledger.core.azure.com';
+
+export interface ReceiptItem {
+  readonly name: string;
+  readonly receipt: unknown;
+  /** the certificate the file carries, if any. */
+  readonly embeddedCertificate?: string;
+  readonly transactionId?: string;
+}
+
+/** Reads every receipt a file or folder holds. */
+export function collectReceipts(path: string): ReceiptItem[] {
+  if (statSync(path).isDirectory()) {
+    const entries = readdirSync(path).sort();
+    // an evidence folder holds receipt.json beside evidence.json; the evidence carries more.
+    const files = entries.includes('evidence.json') ? entries.filter((f) => f !== 'receipt.json') : entries;
+    return files.flatMap((entry) => {
+      const child = join(path, entry);
+      return statSync(child).isDirectory() || entry.endsWith('.json') ? collectReceipts(child) : [];
+    });
+  }
+  let data: Record<string, unknown>;
+  try {
+    data = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    return [{ name: path, receipt: { unreadable: (error as Error).message } }];
+  }
+  if (Array.isArray(data.vectors)) {
+    return data.vectors.map((v: Record<string, unknown>, i: number) => ({
+      name: `${path}#${String(v.name ?? i)}`,
+      receipt: v.receipt,
+      embeddedCertificate: v.serviceCertificate as string,
+    }));
+  }
+  if (data.schema === 'acl-stack/evidence/v1') {
+    return [
+      {
+        name: path,
+        receipt: data.receipt,
+        embeddedCertificate: data.serviceCertificate as string,
+        transactionId: data.transactionId as string,
+      },
+    ];
+  }
+  return [{ name: path, receipt: data }];
+}
+
+export interface VerificationReport {
+  readonly verified: number;
+  readonly failed: { readonly name: string; readonly check: string; readonly message: string }[];
+}
+
+/** Verifies items, each against `serviceCertificate` or else the certificate it carries. */
+export function verifyAll(
+  items: readonly ReceiptItem[],
+  serviceCertificate?: string,
+  report: (line: string) => void = () => undefined,
+): VerificationReport {
+  const cache = new VerificationCache();
+  const failed: VerificationReport['failed'][number][] = [];
+  let verified = 0;
+  for (const item of items) {
+    const certificate = serviceCertificate ?? item.embeddedCertificate;
+    try {
+      if (!certificate) throw new ReceiptVerificationError('endorsement', 'no service certificate: pass --service-cert or --ledger');
+      const result = verifyReceipt(item.receipt, { serviceCertificate: certificate, transactionId: item.transactionId, cache });
+      verified++;
+      report(`✓ ${item.name}: transaction ${result.transactionId}, root ${result.root}`);
+    } catch (error) {
+      if (!(error instanceof ReceiptVerificationError)) throw error;
+      failed.push({ name: item.name, check: error.check, message: error.message });
+      report(`✗ ${item.name}: ${error.message}`);
+    }
+  }
+  return { verified, failed };
+}
+
+function fetchLedgerCertificate(ledger: string, identityUrl: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    get(`${identityUrl.replace(/\/$/, '')}/ledgerIdentity/${encodeURIComponent(ledger)}`, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        try {
+          const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+          if (res.statusCode === 200 && typeof body.ledgerTlsCertificate === 'string') resolve(body.ledgerTlsCertificate);
+          else reject(new Error(`the identity service answered ${res.statusCode}`));
+        } catch (error) {
+          reject(error);
+        }
+      });
+    }).on('error', reject);
+  });
+}
+
+async function main(): Promise<number> {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      'service-cert': { type: 'string' },
+      ledger: { type: 'string' },
+      'identity-url': { type: 'string', default: AZURE_IDENTITY_SERVICE },
+    },
+  });
+  if (positionals.length === 0 || (values['service-cert'] && values.ledger)) {
+    console.error(
+      'usage: verify-receipt <receipt.json|evidence.json|folder>... [--service-cert <pem> | --ledger <name> [--identity-url <url>]]',
+    );
+    return 2;
+  }
+  const serviceCertificate = values['service-cert']
+    ? readFileSync(values['service-cert'], 'utf8')
+    : values.ledger
+      ? await fetchLedgerCertificate(values.ledger, values['identity-url']!)
+      : undefined;
+  if (!serviceCertificate)
+    console.log(
+      'note: checking each receipt against the certificate its own file carries; pass --service-cert or --ledger for an independent copy',
+    );
+  const items = positionals.flatMap(collectReceipts);
+  const started = performance.now();
+  const report = verifyAll(items, serviceCertificate, (line) => console.log(line));
+  const seconds = (performance.now() - started) / 1000;
+  console.log(
+    `\n${report.verified} verified, ${report.failed.length} failed (${basename(positionals[0])}${positionals.length > 1 ? ', …' : ''}; ${seconds.toFixed(3)} s)`,
+  );
+  return report.failed.length ? 1 : items.length ? 0 : 2;
+}
+
+if (require.main === module) {
+  main().then(
+    (code) => process.exit(code),
+    (error: Error) => {
+      console.error(`verify-receipt: ${error.message}`);
+      process.exit(2);
+    },
+  );
+}

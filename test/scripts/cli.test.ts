@@ -1,0 +1,88 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../helpers/environments';
+import { AZURE_VECTORS, alter, mutate } from '../helpers/vectors';
+
+const tmp = (prefix: string) => mkdtempSync(join(tmpdir(), prefix));
+const tsx = join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
+const run = (script: string, args: string[], env: Record<string, string> = {}) =>
+  spawnSync(tsx, [join(REPO_ROOT, 'scripts', script), ...args], { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, ...env } });
+
+describe('npm start', () => {
+  const evidenceRoot = tmp('acl-start-evidence-');
+  const outdir = tmp('acl-start-out-');
+  const started = run('start.ts', [], {
+    ACL_EVIDENCE_DIR: evidenceRoot,
+    CDKTF_OUTDIR: outdir,
+    ACL_LOCAL_LEDGER_DATA: tmp('acl-start-ledger-'),
+  });
+
+  test('synthesizes every environment, smoke-tests the local ledger and prints the transaction and evidence', () => {
+    expect(started.stderr).toBe('');
+    expect(started.status).toBe(0);
+    expect(started.stdout).toMatch(/acl-dev → .*cdk\.tf\.json[\s\S]*acl-prod →[\s\S]*acl-test →/);
+    expect(started.stdout).toMatch(/verified transaction: 2\.\d+/);
+    expect(started.stdout).toContain(`evidence:             ${evidenceRoot}/local/`);
+  });
+
+  test('its evidence verifies with the verify-receipt command against the printed certificate', () => {
+    const certificate = /^service certificate:\s+(\S+)$/m.exec(started.stdout)![1];
+    const evidence = /^evidence:\s+(\S+)\/$/m.exec(started.stdout)![1];
+    const verified = run('verify-receipt.ts', [join(evidence, 'receipt.json'), '--service-cert', certificate]);
+    expect(verified.status).toBe(0);
+    expect(verified.stdout).toMatch(/1 verified, 0 failed/);
+    const stackHash = JSON.parse(JSON.parse(readFileSync(join(evidence, 'evidence.json'), 'utf8')).entry.contents).stackSha256;
+    expect(stackHash).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
+
+describe('verify-receipt', () => {
+  const vectors = join(REPO_ROOT, 'test', 'fixtures', 'azure-receipt-vectors.json');
+
+  test('accepts the three real Azure receipts', () => {
+    const result = run('verify-receipt.ts', [vectors]);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/3 verified, 0 failed/);
+  });
+
+  test('exits 1 and names the failed check for a changed receipt', () => {
+    const dir = tmp('acl-verify-');
+    const [one] = AZURE_VECTORS;
+    writeFileSync(join(dir, 'receipt.json'), JSON.stringify(mutate(one.receipt, ['leafComponents', 'writeSetDigest'], alter)));
+    writeFileSync(join(dir, 'service.pem'), one.serviceCertificate);
+    const result = run('verify-receipt.ts', [join(dir, 'receipt.json'), '--service-cert', join(dir, 'service.pem')]);
+    expect(result.status).toBe(1);
+    expect(result.stdout).toContain("receipt check 'signature' failed");
+  });
+
+  test('exits 1 against another ledger’s certificate', () => {
+    const dir = tmp('acl-verify-');
+    const [one, two] = AZURE_VECTORS;
+    writeFileSync(join(dir, 'receipt.json'), JSON.stringify(one.receipt));
+    writeFileSync(join(dir, 'other.pem'), two.serviceCertificate);
+    const result = run('verify-receipt.ts', [join(dir, 'receipt.json'), '--service-cert', join(dir, 'other.pem')]);
+    expect(result.status).toBe(1);
+    expect(result.stdout).toContain("receipt check 'endorsement' failed");
+  });
+
+  test('exits 2 without a receipt', () => {
+    expect(run('verify-receipt.ts', []).status).toBe(2);
+  });
+});
+
+describe('smoke CLI usage', () => {
+  test('exits 2 with the usage for a missing --env', () => {
+    const result = run('smoke.ts', []);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('--env is required');
+    expect(result.stderr).toContain('exit codes: 0 passed, 2 usage, 10 resolve');
+  });
+
+  test('exits 2 naming the file for an environment that is not valid', () => {
+    const result = run('smoke.ts', ['--env', 'nope', '--environments-dir', join(REPO_ROOT, 'environments')]);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/environments\/nope\.json: cannot be read \(ENOENT\)/);
+  });
+});
