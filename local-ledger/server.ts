@@ -71,6 +71,7 @@ export class LedgerServer {
   readonly https: Server;
   private readonly routes: Route[];
   private readonly loads = new Map<string, number>();
+  private readonly peerFingerprints = new WeakMap<TLSSocket, string | undefined>();
 
   private constructor(
     private readonly ledger: LocalLedger,
@@ -219,8 +220,7 @@ export class LedgerServer {
         throw new HttpError(401, 'Unauthorized', `The bearer token is invalid: ${e.message}`);
       });
     } else {
-      const certificate = (req.socket as TLSSocket).getPeerCertificate?.();
-      userId = certificate && certificate.fingerprint256 ? certificate.fingerprint256 : undefined;
+      userId = this.certificateUser(req.socket as TLSSocket);
     }
     if (!userId) throw new HttpError(401, 'Unauthorized', 'No bearer token or client certificate was presented.');
     const role = this.ledger.role(userId);
@@ -228,6 +228,15 @@ export class LedgerServer {
     if (ROLE_RANK[role] < ROLE_RANK[access]) {
       throw new HttpError(403, 'Forbidden', `User ${userId} has the ${role} role; this operation needs ${access}.`);
     }
+  }
+
+  /** The fingerprint of a connection's client certificate, read once per connection (it is costly). */
+  private certificateUser(socket: TLSSocket): string | undefined {
+    if (!this.peerFingerprints.has(socket)) {
+      const certificate = socket.getPeerCertificate?.();
+      this.peerFingerprints.set(socket, certificate?.fingerprint256 || undefined);
+    }
+    return this.peerFingerprints.get(socket);
   }
 
   private identityDocument(ledgerId: string): Reply {

@@ -60,8 +60,14 @@ export interface VerifyOptions {
 
 /** Shared results for bulk verification; keyed by the exact bytes checked, so never stale. */
 export class VerificationCache {
-  readonly endorsedNodes = new Map<string, X509Certificate>();
+  readonly endorsedNodes = new Map<string, EndorsedNode>();
   readonly signedRoots = new Set<string>();
+}
+
+interface EndorsedNode {
+  readonly certificate: X509Certificate;
+  /** hex SHA-256 of the node's SubjectPublicKeyInfo. */
+  readonly nodeId: string;
 }
 
 const HEX32 = /^[0-9a-f]{64}$/;
@@ -88,10 +94,7 @@ export function verifyReceipt(input: unknown, options: VerifyOptions): VerifiedR
     throw new ReceiptVerificationError('transaction', `the commit evidence names transaction ${evidenceId}, not ${wanted}`);
   }
 
-  const node = endorsedNode(receipt, options);
-  const nodeId = createHash('sha256')
-    .update(node.publicKey.export({ type: 'spki', format: 'der' }))
-    .digest('hex');
+  const { certificate: node, nodeId } = endorsedNode(receipt, options);
   if (receipt.nodeId !== undefined && receipt.nodeId !== nodeId) {
     throw new ReceiptVerificationError(
       'node-id',
@@ -108,7 +111,7 @@ export function verifyReceipt(input: unknown, options: VerifyOptions): VerifiedR
   return { transactionId: evidenceId, root: root.toString('hex'), nodeId };
 }
 
-function endorsedNode(receipt: Receipt, options: VerifyOptions): X509Certificate {
+function endorsedNode(receipt: Receipt, options: VerifyOptions): EndorsedNode {
   const cacheKey = [receipt.cert, ...receipt.serviceEndorsements, options.serviceCertificate].join('\n');
   const cached = options.cache?.endorsedNodes.get(cacheKey);
   if (cached) return cached;
@@ -131,8 +134,14 @@ function endorsedNode(receipt: Receipt, options: VerifyOptions): X509Certificate
       throw new ReceiptVerificationError('endorsement', `${what} is not signed by ${by}`);
     }
   }
-  options.cache?.endorsedNodes.set(cacheKey, node);
-  return node;
+  const endorsed = {
+    certificate: node,
+    nodeId: createHash('sha256')
+      .update(node.publicKey.export({ type: 'spki', format: 'der' }))
+      .digest('hex'),
+  };
+  options.cache?.endorsedNodes.set(cacheKey, endorsed);
+  return endorsed;
 }
 
 function parseCertificate(pem: string, what: string): X509Certificate {
