@@ -202,12 +202,12 @@ export function normalizeReceipt(input: unknown): { receipt: Receipt; transactio
       throw new ReceiptVerificationError('format', `leafComponents.${key} is not 64 lower-case hex digits`);
   }
   const proof = body.proof;
-  if (!Array.isArray(proof)) throw new ReceiptVerificationError('format', 'proof is not a list');
+  if (!Array.isArray(proof)) throw new ReceiptVerificationError('proof', 'proof is not a list');
   proof.forEach((step, i) => {
     const keys = isObject(step) ? Object.keys(step) : [];
     const value = isObject(step) ? (step.left ?? step.right) : undefined;
     if (keys.length !== 1 || !['left', 'right'].includes(keys[0]) || typeof value !== 'string' || !HEX32.test(value)) {
-      throw new ReceiptVerificationError('format', `proof[${i}] must hold exactly one of left or right, as 64 hex digits`);
+      throw new ReceiptVerificationError('proof', `proof[${i}] must hold exactly one of left or right, as 64 hex digits`);
     }
   });
   const endorsements = field('serviceEndorsements', 'service_endorsements') ?? [];

@@ -26,9 +26,13 @@ describe('verifyReceipt on receipts issued by real Azure ledgers', () => {
 
   test.each(AZURE_VECTORS.map((v) => [v.name, v]))('%s: rejects a missing required field', (_, vector) => {
     const body = 'receipt' in vector.receipt && typeof vector.receipt.receipt === 'object' ? ['receipt'] : [];
-    for (const key of ['cert', 'signature', 'proof']) {
+    for (const [key, check] of [
+      ['cert', 'format'],
+      ['signature', 'format'],
+      ['proof', 'proof'],
+    ]) {
       const changed = mutate(vector.receipt, [...body, key], () => undefined);
-      expect(failedCheck(() => verifyReceipt(changed, { serviceCertificate: vector.serviceCertificate }))).toBe('format');
+      expect(failedCheck(() => verifyReceipt(changed, { serviceCertificate: vector.serviceCertificate }))).toBe(check);
     }
   });
 
@@ -71,10 +75,18 @@ describe('verifyReceipt on receipts issued by real Azure ledgers', () => {
       ],
       ['transaction', () => verifyReceipt(receipt, { serviceCertificate: one.serviceCertificate, transactionId: '2.36' })],
       [
-        'format',
+        'proof',
         () =>
           verifyReceipt(
             mutate(receipt, ['proof', 0], () => ({ left: 'aa', right: 'bb' })),
+            { serviceCertificate: one.serviceCertificate },
+          ),
+      ],
+      [
+        'commit-evidence',
+        () =>
+          verifyReceipt(
+            mutate(receipt, ['leafComponents', 'commitEvidence'], () => 'ce:2.35'),
             { serviceCertificate: one.serviceCertificate },
           ),
       ],
