@@ -86,7 +86,7 @@ export function verifyReceipt(input: unknown, options: VerifyOptions): VerifiedR
   const ce = COMMIT_EVIDENCE.exec(receipt.leafComponents.commitEvidence);
   if (!ce)
     throw new ReceiptVerificationError(
-      'format',
+      'commit-evidence',
       `commitEvidence '${receipt.leafComponents.commitEvidence}' is not ce:<view>.<seqno>:<64 hex>`,
     );
   const evidenceId = `${ce[1]}.${ce[2]}`;
