@@ -8,5 +8,6 @@ module.exports = {
   },
   // @noble/* and jose ship ES modules only; let swc turn them into CommonJS for jest's module loader.
   transformIgnorePatterns: ['/node_modules/(?!(@noble|jose)/)'],
+  setupFilesAfterEnv: ['<rootDir>/test/setup-matchers.ts'],
   testTimeout: 60000,
 };

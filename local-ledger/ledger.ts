@@ -75,9 +75,14 @@ export class LocalLedger {
     const path = join(dataDir, 'ledger.log');
     const { records, tornBytes } = readLog(path, VIEW);
     const ledger = new LocalLedger(identity, signing, await LogWriter.open(path), tornBytes);
-    for (const record of records) ledger.replay(record);
-    // transactions made durable but not signed before a crash get their signature now.
-    if (ledger.hasUnsigned) await ledger.flush();
+    try {
+      for (const record of records) ledger.replay(record);
+      // transactions made durable but not signed before a crash get their signature now.
+      if (ledger.hasUnsigned) await ledger.flush();
+    } catch (error) {
+      await ledger.writer.close();
+      throw error;
+    }
     return ledger;
   }
 

@@ -1,3 +1,6 @@
+import { ConfidentialLedger as ConfidentialLedgerResource } from '@cdktf/provider-azurerm/lib/confidential-ledger';
+import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
+import { Testing } from 'cdktf';
 import { resolveValue } from '../../constructs/core';
 import { ACL_REGIONS, ConfidentialLedger } from '../../constructs/ledger';
 import { ADMIN, READER, TENANT, WORKSPACE_ID, certificatePem, ledgerProps } from '../helpers/fixtures';
@@ -12,6 +15,13 @@ function synthLedger(overrides: Parameters<typeof ledgerProps>[0] = {}) {
 }
 
 describe('ConfidentialLedger', () => {
+  test('synthesizes an azurerm_confidential_ledger (cdktf matchers)', () => {
+    const { stack } = synthLedger();
+    const json = Testing.synth(stack, true);
+    expect(json).toHaveResourceWithProperties(ConfidentialLedgerResource, { name: 'contoso-acl-unit', ledger_type: 'Private' });
+    expect(json).not.toHaveResource(RoleAssignment);
+  });
+
   test('renders the ledger with a Private default, the region and the merged tags', () => {
     const resource = synthLedger({ tags: { ...ledgerProps().tags, extra: { workload: 'evidence' } } })
       .template()

@@ -1,3 +1,5 @@
+import { KeyVault as KeyVaultResource } from '@cdktf/provider-azurerm/lib/key-vault';
+import { Testing } from 'cdktf';
 import { KeyVault } from '../../constructs/key-vault';
 import { TAGS, TENANT, VNET_ID, SUBNET_ID, WORKSPACE_ID } from '../helpers/fixtures';
 import { Template, emptyStack } from '../helpers/template';
@@ -19,6 +21,14 @@ describe('KeyVault', () => {
       public_network_access_enabled: false,
       sku_name: 'standard',
       network_acls: { default_action: 'Deny', bypass: 'AzureServices', ip_rules: [] },
+    });
+  });
+
+  test('synthesizes a key vault with its hardening (cdktf matchers)', () => {
+    const { stack } = vault();
+    expect(Testing.synth(stack, true)).toHaveResourceWithProperties(KeyVaultResource, {
+      rbac_authorization_enabled: true,
+      purge_protection_enabled: true,
     });
   });
 

@@ -1,0 +1,42 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { REPO_ROOT, copyEnvironments, editEnvironment } from '../helpers/environments';
+
+const cdktf = (output: string, env: Record<string, string> = {}) =>
+  spawnSync(join(REPO_ROOT, 'node_modules', '.bin', 'cdktf'), ['synth', '--output', output], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, CHECKPOINT_DISABLE: '1', ...env },
+  });
+
+describe('npx cdktf synth', () => {
+  test('writes the three stacks with ledger, diagnostics, vault, private endpoint, locks and role assignments', () => {
+    const out = mkdtempSync(join(tmpdir(), 'acl-cli-'));
+    const run = cdktf(out);
+    expect(run.status).toBe(0);
+    expect(readdirSync(join(out, 'stacks')).sort()).toEqual(['acl-dev', 'acl-prod', 'acl-test']);
+    const prod = JSON.parse(readFileSync(join(out, 'stacks', 'acl-prod', 'cdk.tf.json'), 'utf8'));
+    for (const type of [
+      'azurerm_confidential_ledger',
+      'azurerm_monitor_diagnostic_setting',
+      'azurerm_key_vault',
+      'azurerm_private_endpoint',
+      'azurerm_management_lock',
+      'azurerm_role_assignment',
+    ]) {
+      expect(Object.keys(prod.resource[type] ?? {}).length).toBeGreaterThan(0);
+    }
+  });
+
+  test('exits non-zero on a prod guardrail violation and writes no stack', () => {
+    const dir = copyEnvironments();
+    editEnvironment(dir, 'prod', (c) => (c.ledger.type = 'Public'));
+    const out = mkdtempSync(join(tmpdir(), 'acl-cli-'));
+    const run = cdktf(out, { ACL_ENVIRONMENTS_DIR: dir });
+    expect(run.status).not.toBe(0);
+    expect(run.stdout + run.stderr).toContain('[ACL-L1] ledger_type is "Public"');
+    expect(existsSync(join(out, 'stacks'))).toBe(false);
+  });
+});
