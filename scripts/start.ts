@@ -32,7 +32,7 @@ async function main(): Promise<number> {
     runId: defaultRunId(),
     commit: defaultCommit(),
     cdktfOut,
-    dataDir: process.env.ACL_LOCAL_LEDGER_DATA ?? '.local-ledger',
+    localData: process.env.ACL_LOCAL_LEDGER_DATA ?? '.local-ledger',
     commitTimeoutMs: 30_000,
     receiptTimeoutMs: 30_000,
     report: (line) => console.log(`    ${line}`),

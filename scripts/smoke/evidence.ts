@@ -34,12 +34,12 @@ export const EVIDENCE_FILES = {
 } as const;
 
 /**
- * Writes `<root>/<environment>/<runId>/`: evidence.json, junit.xml, summary.md and, when there is
+ * Writes `<root>/<environment>/<name>/`: evidence.json, junit.xml, summary.md and, when there is
  * one, receipt.json and service-certificate.pem. Written into a temporary folder and renamed, so a
  * folder that exists is complete. Appends the summary to `$GITHUB_STEP_SUMMARY` when set.
  */
-export function writeEvidence(root: string, evidence: Evidence): string {
-  const dir = join(root, evidence.environment, evidence.runId);
+export function writeEvidence(root: string, evidence: Evidence, name: string): string {
+  const dir = join(root, evidence.environment, name);
   const staging = `${dir}.partial-${process.pid}`;
   mkdirSync(staging, { recursive: true });
   writeFileSync(join(staging, EVIDENCE_FILES.evidence), JSON.stringify(evidence, null, 2) + '\n');

@@ -42,6 +42,14 @@ export interface SmokeOptions {
   readonly receiptTimeoutMs?: number;
   /** how long an ambiguous append is given to show up before it is sent again. @default 3000 */
   readonly settleMs?: number;
+  /**
+   * The entry to record instead of the smoke entry (an attestation); it must be JSON carrying
+   * `runId`, which makes its append idempotent.
+   * @default - the `acl-stack/smoke/v1` entry in collection `acl-stack-smoke`
+   */
+  readonly entry?: { readonly collectionId: string; readonly contents: string };
+  /** the evidence folder's name under `<evidenceRoot>/<environment>/`. @default - the run id */
+  readonly evidenceName?: string;
   readonly report: (line: string) => void;
 }
 
@@ -84,12 +92,11 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeResult> {
   let evidenceDir: string | undefined;
   try {
     evidenceDir = await runner.run('evidence', async () => {
-      const dir = writeEvidence(options.evidenceRoot, {
-        ...(evidence as Evidence),
-        finishedAt: new Date().toISOString(),
-        steps: runner.results,
-        ok: !failure,
-      });
+      const dir = writeEvidence(
+        options.evidenceRoot,
+        { ...(evidence as Evidence), finishedAt: new Date().toISOString(), steps: runner.results, ok: !failure },
+        options.evidenceName ?? options.runId,
+      );
       return { value: dir, detail: dir };
     });
   } catch (error) {
@@ -122,24 +129,27 @@ async function smokeSteps(options: SmokeOptions, runner: StepRunner, evidence: E
   });
 
   const client = ledgerClient(target, serviceCertificate, options.credential);
-  const watermark = await runner.run('authenticate', async () => {
+  await runner.run('authenticate', async () => {
     const response = await send(() => client.path('/app/collections').get(), 'authenticate');
     if (response.status !== '200') throw accessFailure('authenticate', response, options.credential.description);
-    return { value: response.headers['x-ms-ccf-transaction-id'], detail: `as ${options.credential.description}` };
+    return { value: undefined, detail: `as ${options.credential.description}` };
   });
 
-  const contents = JSON.stringify({
-    schema: SMOKE_SCHEMA,
-    environment: options.environment,
-    runId: options.runId,
-    commit: options.commit,
-    time: new Date().toISOString(),
-    stackSha256: options.stackSha256,
-  });
+  const { collectionId, contents } = options.entry ?? {
+    collectionId: SMOKE_COLLECTION,
+    contents: JSON.stringify({
+      schema: SMOKE_SCHEMA,
+      environment: options.environment,
+      runId: options.runId,
+      commit: options.commit,
+      time: new Date().toISOString(),
+      stackSha256: options.stackSha256,
+    }),
+  };
   const transactionId = await runner.run('append', async () => {
-    const { id, reused } = await appendOnce(client, contents, options, watermark);
+    const { id, reused } = await appendOnce(client, collectionId, contents, options);
     evidence.transactionId = id;
-    evidence.entry = { collectionId: SMOKE_COLLECTION, contents: reused ?? contents };
+    evidence.entry = { collectionId, contents: reused ?? contents };
     return { value: id, detail: reused ? `run ${options.runId} was already recorded as ${id}; not appended again` : `transaction ${id}` };
   });
   const expectedContents = evidence.entry!.contents;
@@ -154,7 +164,7 @@ async function smokeSteps(options: SmokeOptions, runner: StepRunner, evidence: E
   });
 
   await runner.run('read-back', async () => {
-    const entry = await readEntry(client, transactionId, receiptTimeoutMs, 'read-back', options.credential.description);
+    const entry = await readEntry(client, transactionId, collectionId, receiptTimeoutMs, 'read-back', options.credential.description);
     if (!Buffer.from(entry.contents, 'utf8').equals(Buffer.from(expectedContents, 'utf8'))) {
       throw new StepFailure(
         'read-back',
@@ -198,7 +208,7 @@ async function smokeSteps(options: SmokeOptions, runner: StepRunner, evidence: E
   const reader = options.reader;
   await runner.run('role-separation', async () => {
     const readerClient = ledgerClient(target, serviceCertificate, reader);
-    const entry = await readEntry(readerClient, transactionId, receiptTimeoutMs, 'role-separation', reader.description);
+    const entry = await readEntry(readerClient, transactionId, collectionId, receiptTimeoutMs, 'role-separation', reader.description);
     if (entry.contents !== expectedContents)
       throw new StepFailure('role-separation', 'the reader saw different contents', 'the reader principal and endpoint');
     const probe = JSON.stringify({
@@ -230,20 +240,20 @@ async function smokeSteps(options: SmokeOptions, runner: StepRunner, evidence: E
  */
 async function appendOnce(
   client: ConfidentialLedgerClient,
+  collectionId: string,
   contents: string,
   options: SmokeOptions,
-  watermark?: string,
 ): Promise<{ id: string; reused?: string }> {
   const deadline = Date.now() + (options.commitTimeoutMs ?? 60_000);
   for (let attempt = 0, backoff = 500; ; attempt++, backoff = Math.min(backoff * 2, 8000)) {
-    if (attempt > 0) {
-      const found = await findRun(client, options.runId, watermark, options.settleMs ?? 3000);
-      if (found) return { id: found.transactionId, reused: found.contents };
-    }
+    // first look: a re-run of the same pipeline run may have recorded it already. Later looks, after
+    // an ambiguous failure, also give a just-made append time to commit.
+    const found = await findRun(client, collectionId, options.runId, attempt === 0 ? 0 : (options.settleMs ?? 3000));
+    if (found) return { id: found.transactionId, reused: found.contents };
     let response: Response;
     try {
       response = await send(
-        () => client.path('/app/transactions').post({ body: { contents }, queryParameters: { collectionId: SMOKE_COLLECTION } }),
+        () => client.path('/app/transactions').post({ body: { contents }, queryParameters: { collectionId } }),
         'append',
       );
     } catch (error) {
@@ -261,13 +271,12 @@ async function appendOnce(
   }
 }
 
-/** Looks for this run's entry among committed smoke entries, giving a pending one time to commit. */
-async function findRun(client: ConfidentialLedgerClient, runId: string, from: string | undefined, settleMs: number) {
+/** Looks for this run's entry among a collection's committed entries, giving a pending one time to commit. */
+async function findRun(client: ConfidentialLedgerClient, collectionId: string, runId: string, settleMs: number) {
   const deadline = Date.now() + settleMs;
   for (;;) {
     let next: string | undefined = undefined;
-    const query = { collectionId: SMOKE_COLLECTION, ...(from ? { fromTransactionId: from } : {}) };
-    let response = await send(() => client.path('/app/transactions').get({ queryParameters: query }), 'append');
+    let response = await send(() => client.path('/app/transactions').get({ queryParameters: { collectionId } }), 'append');
     for (;;) {
       if (response.status !== '200') break;
       const page = response.body as { entries?: { contents: string; transactionId: string }[]; nextLink?: string };
@@ -292,6 +301,7 @@ async function findRun(client: ConfidentialLedgerClient, runId: string, from: st
 async function readEntry(
   client: ConfidentialLedgerClient,
   transactionId: string,
+  collectionId: string,
   timeoutMs: number,
   step: 'read-back' | 'role-separation',
   who: string,
@@ -299,7 +309,7 @@ async function readEntry(
   let entry: { contents: string } | undefined;
   await pollUntil(step, timeoutMs, async () => {
     const response = await send(
-      () => client.path('/app/transactions/{transactionId}', transactionId).get({ queryParameters: { collectionId: SMOKE_COLLECTION } }),
+      () => client.path('/app/transactions/{transactionId}', transactionId).get({ queryParameters: { collectionId } }),
       step,
     );
     if (response.status !== '200') return retryOrFail(step, response, who);

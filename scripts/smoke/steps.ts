@@ -3,7 +3,7 @@ export const SMOKE_STEPS = {
   resolve: { exitCode: 10, title: 'resolve the ledger from the environment' },
   identity: { exitCode: 11, title: "fetch and pin the ledger's identity certificate" },
   authenticate: { exitCode: 12, title: 'authenticate to the ledger' },
-  append: { exitCode: 13, title: 'append the smoke entry' },
+  append: { exitCode: 13, title: 'append the entry' },
   commit: { exitCode: 14, title: 'wait for the entry to commit' },
   'read-back': { exitCode: 15, title: 'read the entry back' },
   receipt: { exitCode: 16, title: 'fetch and verify the receipt' },

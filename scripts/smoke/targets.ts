@@ -2,6 +2,9 @@ import { ConfidentialLedgerClient as ArmClient } from '@azure/arm-confidentialle
 import type { TokenCredential } from '@azure/core-auth';
 import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DefaultAzureCredential } from '@azure/identity';
+import { loadEnvironmentFile } from '../../stacks/environment-config';
 import { setUserRole } from '../../local-ledger/admin';
 import { runningLedgerInfo, startLocalLedger, type LocalLedgerInfo } from '../../local-ledger';
 import { LocalTokenCredential } from '../../local-ledger/tokens';
@@ -105,5 +108,50 @@ export async function prepareLocalSmoke(dataDir: string): Promise<LocalSmokeSetu
     },
     reader: { kind: 'token', credential: tokens(LOCAL_READER_OBJECT_ID), description: `local reader ${LOCAL_READER_OBJECT_ID}` },
     stop: async () => started?.stop(),
+  };
+}
+
+export interface ConnectOptions {
+  readonly environmentsDir: string;
+  /** a local ledger data folder standing in for the environment's ledger. @default - the real one in Azure */
+  readonly localData?: string;
+  readonly clientCert?: string;
+  readonly clientKey?: string;
+  readonly readerCert?: string;
+  readonly readerKey?: string;
+}
+
+export interface EnvironmentConnection {
+  readonly resolveTarget: () => Promise<SmokeTarget>;
+  readonly credential: LedgerCredential;
+  readonly reader?: LedgerCredential;
+  stop(): Promise<void>;
+}
+
+/**
+ * How to reach an environment's ledger: through ARM with `DefaultAzureCredential` (or a client
+ * certificate), or a local ledger standing in for it.
+ */
+export async function connectEnvironment(environment: string, options: ConnectOptions): Promise<EnvironmentConnection> {
+  if (options.localData) return prepareLocalSmoke(options.localData);
+  const env = loadEnvironmentFile(join(options.environmentsDir, `${environment}.json`));
+  const azure = new DefaultAzureCredential();
+  const certificate = (cert: string, key: string, description: string): LedgerCredential => ({
+    kind: 'certificate',
+    certificatePem: readFileSync(cert, 'utf8'),
+    keyPem: readFileSync(key, 'utf8'),
+    description,
+  });
+  return {
+    resolveTarget: () => resolveFromArm(new ArmClient(azure, env.subscriptionId), env.resourceGroup.name, env.ledger.name),
+    credential:
+      options.clientCert && options.clientKey
+        ? certificate(options.clientCert, options.clientKey, `certificate ${options.clientCert}`)
+        : { kind: 'token', credential: azure, description: 'the DefaultAzureCredential identity (workload identity in pipelines)' },
+    reader:
+      options.readerCert && options.readerKey
+        ? certificate(options.readerCert, options.readerKey, `reader certificate ${options.readerCert}`)
+        : undefined,
+    stop: async () => undefined,
   };
 }

@@ -92,7 +92,7 @@ describe('smoke test against the local ledger', () => {
         runId: 'cli-run',
         commit: 'def456',
         cdktfOut: tmp('acl-out-'),
-        dataDir: newDataDir(),
+        localData: newDataDir(),
         commitTimeoutMs: 5000,
         receiptTimeoutMs: 5000,
         report: () => undefined,
