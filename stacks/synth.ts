@@ -50,6 +50,11 @@ export function synthAll(options: SynthOptions): SynthResult {
         throw error;
       }
     });
+    // construct validations ("you never called X") first, in the documented one-line format.
+    const invalid = stacks.flatMap((stack, i) =>
+      stack.node.findAll().flatMap((construct) => construct.node.validate().map((message) => `${environments[i].file}: ${message}`)),
+    );
+    if (invalid.length) throw new SynthError(invalid.join('\n'));
     // check every stack before synthesizing any, so that one report lists all violations; cdktf
     // would stop at the first stack, and under the cdktf CLI would not stop at all.
     const violations = stacks.flatMap((s) => s.guardrails.check());
