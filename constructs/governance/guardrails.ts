@@ -46,7 +46,7 @@ export class Guardrails implements IAspect {
     private readonly stack: TerraformStack,
     private readonly props: GuardrailsProps,
   ) {
-    this.rules = (props.rules ?? GUARDRAIL_RULES).filter((r) => r.tiers.includes(props.tier));
+    this.rules = props.rules ?? GUARDRAIL_RULES;
     this.suppressed = new Map();
     for (const s of props.suppressions ?? []) {
       if (!GUARDRAIL_RULE_IDS.includes(s.ruleId)) {

@@ -14,20 +14,37 @@ function paths(value: unknown, prefix: (string | number)[] = []): (string | numb
   return here;
 }
 
-const ODD_STRINGS = ['', ' ', 'x'.repeat(5000), '\u0000', 'ledger\u200b', 'ΑΒΓ', '🙂🙂🙂', 'a\nb', '../../etc/passwd', '${azurerm_key_vault.x.id}', '00000000-0000-0000-0000-00000000000g'];
+const ODD_STRINGS = [
+  '',
+  ' ',
+  'x'.repeat(5000),
+  '\u0000',
+  'ledger\u200b',
+  'ΑΒΓ',
+  '🙂🙂🙂',
+  'a\nb',
+  '../../etc/passwd',
+  '${azurerm_key_vault.x.id}',
+  '00000000-0000-0000-0000-00000000000g',
+];
 
 /** A mutation of one place in an environment file. */
 const mutation = fc.oneof(
   fc.record({ kind: fc.constant('delete' as const) }),
   fc.record({ kind: fc.constant('unknown-key' as const), key: fc.string({ minLength: 1, maxLength: 12 }) }),
-  fc.record({ kind: fc.constant('replace' as const), value: fc.oneof(fc.constantFrom<unknown>(...ODD_STRINGS), fc.jsonValue({ maxDepth: 2 })) }),
+  fc.record({
+    kind: fc.constant('replace' as const),
+    value: fc.oneof(fc.constantFrom<unknown>(...ODD_STRINGS), fc.jsonValue({ maxDepth: 2 })),
+  }),
   fc.record({ kind: fc.constant('string' as const), value: fc.string({ unit: 'binary', maxLength: 64 }) }),
 );
 
 const ENV_FILES = ['dev', 'test', 'prod'];
-const ORIGINALS = Object.fromEntries(ENV_FILES.map((name) => [name, JSON.parse(readFileSync(join(copyEnvironments(), `${name}.json`), 'utf8'))]));
+const ORIGINALS = Object.fromEntries(
+  ENV_FILES.map((name) => [name, JSON.parse(readFileSync(join(copyEnvironments(), `${name}.json`), 'utf8'))]),
+);
 /** An error line as documented: `<file>: …`, an indented violation, or the violation header. */
-const DOCUMENTED_LINE = /^(\S*\.json: \S.*|guardrails refused \d+ violations? .*|  \S.*)$/;
+const DOCUMENTED_LINE = /^(\S*\.json: \S.*|guardrails refused \d+ violations? .*| {2}\S.*)$/;
 
 describe('environment files under random mutation', () => {
   test('synth either succeeds or fails with the documented one-line errors, and never writes a half result', () => {
@@ -40,8 +57,11 @@ describe('environment files under random mutation', () => {
         let parent: any = config;
         for (const key of path.slice(0, -1)) parent = parent[key];
         const last = path[path.length - 1];
-        if (change.kind === 'delete') Array.isArray(parent) ? parent.splice(Number(last), 1) : delete parent[last];
-        else if (change.kind === 'unknown-key') (typeof parent[last] === 'object' && parent[last] !== null ? parent[last] : config)[`x-${change.key}`] = 1;
+        if (change.kind === 'delete') {
+          if (Array.isArray(parent)) parent.splice(Number(last), 1);
+          else delete parent[last];
+        } else if (change.kind === 'unknown-key')
+          (typeof parent[last] === 'object' && parent[last] !== null ? parent[last] : config)[`x-${change.key}`] = 1;
         else parent[last] = change.value;
         writeFileSync(join(dir, `${name}.json`), JSON.stringify(config));
 
@@ -49,7 +69,8 @@ describe('environment files under random mutation', () => {
         try {
           const result = synthAll({ environmentsDir: dir, outdir });
           // accepted: every stack is complete JSON.
-          for (const stackDir of Object.values(result.stackDirs)) expect(JSON.parse(readFileSync(join(stackDir, 'cdk.tf.json'), 'utf8')).resource).toBeDefined();
+          for (const stackDir of Object.values(result.stackDirs))
+            expect(JSON.parse(readFileSync(join(stackDir, 'cdk.tf.json'), 'utf8')).resource).toBeDefined();
         } catch (error) {
           expect(error instanceof EnvironmentConfigError || error instanceof SynthError).toBe(true);
           const lines = (error as Error).message.split('\n');

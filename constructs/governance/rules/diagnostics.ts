@@ -29,7 +29,6 @@ export const ledgerDiagnostics: GuardrailRule = {
   id: 'ACL-L4',
   info: 'The ledger sends transactionlogs and userdefinedlogs to Log Analytics.',
   explanation: 'Without them there is no record of who read or wrote the ledger.',
-  tiers: ['test', 'prod'],
   evaluate: (node) =>
     node instanceof ConfidentialLedger ? sendsLogs(node, node.id, ['transactionlogs', 'userdefinedlogs']) : NOT_APPLICABLE,
 };
@@ -38,6 +37,5 @@ export const vaultDiagnostics: GuardrailRule = {
   id: 'ACL-KV3',
   info: 'The Key Vault sends AuditEvent to Log Analytics.',
   explanation: 'Audit events show every access to the secrets the ledger automation uses.',
-  tiers: ['test', 'prod'],
   evaluate: (node) => (node instanceof KeyVault ? sendsLogs(node, node.id, ['AuditEvent']) : NOT_APPLICABLE),
 };

@@ -6,7 +6,6 @@ export const ledgerPreventDestroy: GuardrailRule = {
   info: "The ledger carries Terraform's prevent_destroy.",
   explanation:
     'Changing name, location, resource group or ledger type replaces the ledger; prevent_destroy makes such a plan fail instead of deleting data.',
-  tiers: ['prod'],
   evaluate(node) {
     if (!(node instanceof ConfidentialLedger)) return NOT_APPLICABLE;
     return node.lifecycle?.preventDestroy === true ? COMPLIANT : nonCompliant('lifecycle.prevent_destroy is not set');

@@ -5,7 +5,6 @@ export const ledgerPrivate: GuardrailRule = {
   id: 'ACL-L1',
   info: 'The ledger is of type Private.',
   explanation: 'A Public ledger lets anyone read its entries; production records are not for everyone.',
-  tiers: ['prod'],
   evaluate(node) {
     if (!(node instanceof ConfidentialLedger)) return NOT_APPLICABLE;
     const type = resolved(node, node.ledgerTypeInput);

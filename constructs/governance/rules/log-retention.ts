@@ -7,7 +7,6 @@ export const logRetention: GuardrailRule = {
   id: 'ACL-LA1',
   info: `A Log Analytics workspace created here keeps logs for ${MIN_AUDIT_RETENTION_DAYS} days or more.`,
   explanation: 'Ledger and vault audit logs are evidence; a common control keeps them at least 90 days.',
-  tiers: ['prod'],
   scannerEquivalent: 'Azure Security Benchmark LT-6',
   evaluate(node) {
     if (!(node instanceof LogAnalyticsWorkspace)) return NOT_APPLICABLE;

@@ -6,7 +6,6 @@ export const requiredTags: GuardrailRule = {
   id: 'ACL-T1',
   info: `Every taggable resource carries ${REQUIRED_TAG_KEYS.join(', ')}.`,
   explanation: 'Tags route cost, ownership and data-handling questions to the right team.',
-  tiers: ['dev', 'test', 'prod'],
   evaluate(node) {
     if (!(node instanceof TerraformResource) || !('tagsInput' in node)) return NOT_APPLICABLE;
     const tags = (resolved(node, (node as { tagsInput?: unknown }).tagsInput) ?? {}) as Record<string, unknown>;

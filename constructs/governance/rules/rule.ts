@@ -1,7 +1,10 @@
 import { ManagementLock } from '@cdktf/provider-azurerm/lib/management-lock';
 import { TerraformStack, resolveValue, type IConstruct } from '../../core';
 
-/** Environment tiers; each rule says in which tiers it is enforced. */
+/**
+ * Environment tiers. Every guardrail applies in every tier: a lower tier relaxes a rule only
+ * through a suppression with a written reason, recorded in its synthesized stack.
+ */
 export const TIERS = ['dev', 'test', 'prod'] as const;
 export type Tier = (typeof TIERS)[number];
 
@@ -20,8 +23,6 @@ export interface GuardrailRule {
   readonly info: string;
   /** why it matters, for the README table. */
   readonly explanation: string;
-  /** the tiers where the rule is enforced. */
-  readonly tiers: readonly Tier[];
   /** the equivalent check in common scanners, where one exists. */
   readonly scannerEquivalent?: string;
   evaluate(node: IConstruct): RuleResult;

@@ -5,7 +5,6 @@ export const vaultHardened: GuardrailRule = {
   id: 'ACL-KV1',
   info: 'The Key Vault uses Azure RBAC, purge protection, soft delete of 7 days or more and a network ACL that denies by default.',
   explanation: 'These keep the automation credentials from being deleted, purged or reached from anywhere.',
-  tiers: ['dev', 'test', 'prod'],
   scannerEquivalent: 'checkov CKV_AZURE_42 (recoverable), CKV_AZURE_110 (purge protection), CKV_AZURE_109 (network ACL deny)',
   evaluate(node) {
     if (!(node instanceof KeyVault)) return NOT_APPLICABLE;
@@ -23,7 +22,6 @@ export const vaultPrivate: GuardrailRule = {
   id: 'ACL-KV2',
   info: 'The Key Vault has public network access disabled.',
   explanation: 'Outside dev, the vault is reached only through private endpoints.',
-  tiers: ['test', 'prod'],
   scannerEquivalent: 'checkov CKV_AZURE_189',
   evaluate(node) {
     if (!(node instanceof KeyVault)) return NOT_APPLICABLE;

@@ -6,7 +6,6 @@ export const vaultPrivateEndpoint: GuardrailRule = {
   id: 'ACL-KV4',
   info: 'The Key Vault has a private endpoint with a private DNS zone group.',
   explanation: 'With public access off, a private endpoint is how the pipeline agents reach the vault.',
-  tiers: ['prod'],
   scannerEquivalent: 'checkov CKV2_AZURE_32',
   evaluate(node) {
     if (!(node instanceof KeyVault)) return NOT_APPLICABLE;
@@ -23,7 +22,6 @@ export const vaultLock: GuardrailRule = {
   id: 'ACL-KV5',
   info: 'The Key Vault has a management lock.',
   explanation: 'Deleting the vault would strand the automation that writes to the ledger.',
-  tiers: ['prod'],
   evaluate(node) {
     if (!(node instanceof KeyVault)) return NOT_APPLICABLE;
     return isLocked(node, node.id) ? COMPLIANT : nonCompliant('no management lock has the vault as its scope');
