@@ -4,7 +4,7 @@ import type { LedgerRole } from '../constructs/ledger/ledger-roles';
 import { writeFileDurably } from './durable-files';
 import { certificateUserId, createClientCertificate, loadOrCreateIdentity } from './identity';
 import { DEFAULT_SIGNING, LocalLedger, type SigningPolicy } from './ledger';
-import { LedgerServer } from './server';
+import { LedgerServer, type HttpLimits } from './server';
 
 export interface InitialUser {
   /** an Entra object id, or a certificate's SHA-256 fingerprint (`AB:CD:…`). */
@@ -26,6 +26,8 @@ export interface LocalLedgerOptions {
   readonly loadingPolls?: number;
   /** entries per page of a ranged read. @default 100 */
   readonly pageSize?: number;
+  /** bounds on slow or idle clients. @default {@link DEFAULT_HTTP_LIMITS} */
+  readonly http?: Partial<HttpLimits>;
   /**
    * Users written into a new ledger's first transactions (an existing ledger keeps its own).
    * @default - only the generated local administrator
@@ -74,6 +76,7 @@ export async function startLocalLedger(options: LocalLedgerOptions): Promise<Run
       port: options.port ?? 0,
       loadingPolls: options.loadingPolls,
       pageSize: options.pageSize,
+      http: options.http,
     });
     const info: LocalLedgerInfo = {
       ledgerEndpoint: server.endpoint,
@@ -136,7 +139,8 @@ function lockDataDir(dataDir: string): () => void {
       closeSync(fd);
       return () => rmSync(path, { force: true });
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'EEXIST') throw new Error(`${dataDir} cannot be written (${code}): the local ledger needs a writable data folder`);
       const owner = Number(readFileSync(path, 'utf8'));
       if (processAlive(owner)) throw new Error(`${dataDir} is in use by the local ledger with process id ${owner}`);
       rmSync(path, { force: true });

@@ -19,7 +19,28 @@ export interface ServerOptions {
   readonly loadingPolls?: number;
   /** entries per page of a ranged read. @default 100 */
   readonly pageSize?: number;
+  /** bounds on slow or idle clients. @default {@link DEFAULT_HTTP_LIMITS} */
+  readonly http?: Partial<HttpLimits>;
 }
+
+/** How long the server waits on a client before closing its connection. */
+export interface HttpLimits {
+  /** for the complete request headers (slow-loris guard). */
+  readonly headersTimeoutMs: number;
+  /** for the complete request, body included. */
+  readonly requestTimeoutMs: number;
+  /** for the next request on an idle keep-alive connection. */
+  readonly keepAliveTimeoutMs: number;
+  /** how often those timeouts are checked. */
+  readonly checkIntervalMs: number;
+}
+
+export const DEFAULT_HTTP_LIMITS: HttpLimits = {
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5_000,
+  checkIntervalMs: 1_000,
+};
 
 /** Largest request body accepted; an entry is at most 8 KiB, so this leaves room for JSON escaping. */
 const MAX_BODY_BYTES = 64 * 1024;
@@ -78,6 +99,7 @@ export class LedgerServer {
     private readonly options: ServerOptions,
   ) {
     const identity = ledger.identity;
+    const limits = { ...DEFAULT_HTTP_LIMITS, ...options.http };
     this.https = createServer(
       {
         key: identity.nodeKeyPem,
@@ -86,13 +108,14 @@ export class LedgerServer {
         requestCert: true,
         rejectUnauthorized: false,
         minVersion: 'TLSv1.2',
-        headersTimeout: 10_000,
-        requestTimeout: 30_000,
-        keepAliveTimeout: 5_000,
+        headersTimeout: limits.headersTimeoutMs,
+        requestTimeout: limits.requestTimeoutMs,
+        keepAliveTimeout: limits.keepAliveTimeoutMs,
+        connectionsCheckingInterval: limits.checkIntervalMs,
       },
       (req, res) => void this.handle(req, res),
     );
-    this.https.timeout = 30_000;
+    this.https.timeout = limits.requestTimeoutMs;
     this.routes = this.buildRoutes();
   }
 
