@@ -218,6 +218,10 @@ export function normalizeReceipt(input: unknown): { receipt: Receipt; transactio
   if (nodeId !== undefined && typeof nodeId !== 'string') throw new ReceiptVerificationError('format', 'nodeId is not a string');
   if (typeof body.cert !== 'string') throw new ReceiptVerificationError('format', 'cert is missing');
   if (typeof body.signature !== 'string') throw new ReceiptVerificationError('format', 'signature is missing');
+  // base64 has spare bits: only the canonical spelling is accepted, so no two receipts differ unseen.
+  if (Buffer.from(body.signature, 'base64').toString('base64') !== body.signature) {
+    throw new ReceiptVerificationError('format', 'signature is not canonical base64');
+  }
   return {
     receipt: {
       cert: body.cert,

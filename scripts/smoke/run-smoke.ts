@@ -42,6 +42,8 @@ export interface SmokeOptions {
   readonly receiptTimeoutMs?: number;
   /** how long an ambiguous append is given to show up before it is sent again. @default 3000 */
   readonly settleMs?: number;
+  /** how long one request may take before it counts as unanswered. @default 30000 */
+  readonly requestTimeoutMs?: number;
   /**
    * The entry to record instead of the smoke entry (an attestation); it must be JSON carrying
    * `runId`, which makes its append idempotent.
@@ -128,7 +130,7 @@ async function smokeSteps(options: SmokeOptions, runner: StepRunner, evidence: E
     return { value: document, detail: `pinned the certificate from ${target.identityUrl}` };
   });
 
-  const client = ledgerClient(target, serviceCertificate, options.credential);
+  const client = ledgerClient(target, serviceCertificate, options.credential, options.requestTimeoutMs ?? 30_000);
   await runner.run('authenticate', async () => {
     const response = await send(() => client.path('/app/collections').get(), 'authenticate');
     if (response.status !== '200') throw accessFailure('authenticate', response, options.credential.description);
@@ -207,7 +209,7 @@ async function smokeSteps(options: SmokeOptions, runner: StepRunner, evidence: E
   }
   const reader = options.reader;
   await runner.run('role-separation', async () => {
-    const readerClient = ledgerClient(target, serviceCertificate, reader);
+    const readerClient = ledgerClient(target, serviceCertificate, reader, options.requestTimeoutMs ?? 30_000);
     const entry = await readEntry(readerClient, transactionId, collectionId, receiptTimeoutMs, 'role-separation', reader.description);
     if (entry.contents !== expectedContents)
       throw new StepFailure('role-separation', 'the reader saw different contents', 'the reader principal and endpoint');
@@ -384,15 +386,30 @@ async function send(
   }
 }
 
-function ledgerClient(target: SmokeTarget, serviceCertificate: string, credential: LedgerCredential): ConfidentialLedgerClient {
+function ledgerClient(
+  target: SmokeTarget,
+  serviceCertificate: string,
+  credential: LedgerCredential,
+  requestTimeoutMs: number,
+): ConfidentialLedgerClient {
   // the SDK must not retry on its own: a blindly retried append could write twice.
   const options = { retryOptions: { maxRetries: 0 } };
-  return credential.kind === 'token'
-    ? ConfidentialLedger(target.ledgerEndpoint, serviceCertificate, credential.credential, options)
-    : ConfidentialLedger(target.ledgerEndpoint, serviceCertificate, {
-        ...options,
-        tlsOptions: { cert: credential.certificatePem, key: credential.keyPem },
-      });
+  const client =
+    credential.kind === 'token'
+      ? ConfidentialLedger(target.ledgerEndpoint, serviceCertificate, credential.credential, options)
+      : ConfidentialLedger(target.ledgerEndpoint, serviceCertificate, {
+          ...options,
+          tlsOptions: { cert: credential.certificatePem, key: credential.keyPem },
+        });
+  // a ledger that never answers must not hang the pipeline: every request gets a deadline.
+  client.pipeline.addPolicy({
+    name: 'acl-stack-request-timeout',
+    sendRequest: (request, next) => {
+      request.timeout = requestTimeoutMs;
+      return next(request);
+    },
+  });
+  return client;
 }
 
 /** Fetches the identity document over HTTPS (the SDK's own helper cannot be given a CA). */

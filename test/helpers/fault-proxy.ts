@@ -13,7 +13,9 @@ export type Fault =
   /** forward, then change the JSON the ledger returned. */
   | { readonly kind: 'rewrite'; readonly change: (body: any) => unknown }
   /** forward, then cut the connection without an answer. */
-  | { readonly kind: 'reset-after-forward' };
+  | { readonly kind: 'reset-after-forward' }
+  /** wait, then forward as usual (a slow network or a busy ledger). */
+  | { readonly kind: 'delay'; readonly ms: number };
 
 export interface FaultRule {
   readonly method: string;
@@ -65,6 +67,7 @@ export class FaultProxy {
     const fault = rule?.fault;
     this.log.push(`${req.method} ${path}${fault ? ` → ${fault.kind}` : ''}`);
     const body = await readAll(req);
+    if (fault?.kind === 'delay') await new Promise((resolve) => setTimeout(resolve, fault.ms).unref());
     if (fault?.kind === 'answer') return answer(res, fault.status, fault.headers, fault.body);
     const upstream = await this.forward(req, body);
     if (fault?.kind === 'forward-then-answer') return answer(res, fault.status, fault.headers, fault.body);

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../helpers/environments';
@@ -35,6 +35,54 @@ describe('npm start', () => {
     expect(verified.stdout).toMatch(/1 verified, 0 failed/);
     const stackHash = JSON.parse(JSON.parse(readFileSync(join(evidence, 'evidence.json'), 'utf8')).entry.contents).stackSha256;
     expect(stackHash).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
+
+/** Every file below a folder, with its text. */
+function filesUnder(dir: string): [string, string][] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? filesUnder(join(dir, e.name)) : [[join(dir, e.name), readFileSync(join(dir, e.name), 'utf8')] as [string, string]],
+  );
+}
+
+const SECRET_PATTERNS: [string, RegExp][] = [
+  ['private key', /-----BEGIN [A-Z ]*PRIVATE KEY-----/],
+  ['bearer token (JWT)', /eyJ[\w-]{10,}\.eyJ[\w-]{10,}\.[\w-]+/],
+  ['Authorization header', /authorization:\s*bearer/i],
+  ['client secret', /client[_-]?secret/i],
+];
+
+describe('no secret leaves the machine', () => {
+  test('npm start output, the evidence and the synthesized stacks hold no key, token or secret', () => {
+    const evidenceRoot = mkdtempSync(join(tmpdir(), 'acl-secrets-ev-'));
+    const outdir = mkdtempSync(join(tmpdir(), 'acl-secrets-out-'));
+    const started = run('start.ts', [], {
+      ACL_EVIDENCE_DIR: evidenceRoot,
+      CDKTF_OUTDIR: outdir,
+      ACL_LOCAL_LEDGER_DATA: mkdtempSync(join(tmpdir(), 'acl-secrets-ll-')),
+    });
+    expect(started.status).toBe(0);
+    const outputs: [string, string][] = [
+      ['stdout', started.stdout],
+      ['stderr', started.stderr],
+      ...filesUnder(evidenceRoot),
+      ...filesUnder(outdir),
+    ];
+    expect(outputs.length).toBeGreaterThan(8);
+    const leaks = outputs.flatMap(([name, text]) =>
+      SECRET_PATTERNS.filter(([, pattern]) => pattern.test(text)).map(([what]) => `${what} in ${name}`),
+    );
+    expect(leaks).toEqual([]);
+  });
+
+  test('the patterns do catch what they look for', () => {
+    const samples = [
+      '-----BEGIN PRIVATE KEY-----',
+      'eyJhbGciOiJFUzI1NiJ9.eyJvaWQiOiJ4In0xxxxxx.c2ln',
+      'Authorization: Bearer abc',
+      'ARM_CLIENT_SECRET=1',
+    ];
+    expect(samples.map((text) => SECRET_PATTERNS.some(([, p]) => p.test(text)))).toEqual([true, true, true, true]);
   });
 });
 

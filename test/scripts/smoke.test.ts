@@ -222,6 +222,24 @@ describe('smoke test against the local ledger', () => {
     expect(entriesOfRun(local, run.runId)).toBe(1);
   });
 
+  test('slow answers within the time budget still pass', async () => {
+    const endpoint = await withProxy([
+      { method: 'GET', path: /\/receipt$/, fault: { kind: 'delay', ms: 200 } },
+      { method: 'POST', path: /^\/app\/transactions$/, times: 1, fault: { kind: 'delay', ms: 200 } },
+    ]);
+    const result = await runSmoke(options(local, { reader: undefined, requestTimeoutMs: 2000 }, endpoint));
+    expect(result.ok).toBe(true);
+  });
+
+  test('a ledger that stops answering fails the step it was in, within the budget, instead of hanging', async () => {
+    const endpoint = await withProxy([{ method: 'GET', path: /\/status$/, fault: { kind: 'delay', ms: 60_000 } }]);
+    const started = Date.now();
+    const result = await runSmoke(options(local, { reader: undefined, requestTimeoutMs: 300, commitTimeoutMs: 1000 }, endpoint));
+    expect(result.exitCode).toBe(14);
+    expect(result.failure!.message).toMatch(/step 'commit'.*no answer/s);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
   test('a failed run still writes evidence recording the failure', async () => {
     const result = await runSmoke(options(local, { credential: local.reader, reader: undefined }));
     const evidence = JSON.parse(readFileSync(join(result.evidenceDir!, 'evidence.json'), 'utf8'));
