@@ -9,5 +9,9 @@ module.exports = {
   // @noble/* and jose ship ES modules only; let swc turn them into CommonJS for jest's module loader.
   transformIgnorePatterns: ['/node_modules/(?!(@noble|jose)/)'],
   setupFilesAfterEnv: ['<rootDir>/test/setup-matchers.ts'],
+  // a dynamic import names its TypeScript module by its .js output name, as Node16 resolution asks.
+  moduleNameMapper: { '^(\\.\\./(stacks|constructs|local-ledger|receipts|scripts)/.*)\\.js$': '$1' },
+  // the suites spend most of their time waiting on child processes and sockets: use both cores.
+  maxWorkers: 2,
   testTimeout: 60000,
 };

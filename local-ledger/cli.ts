@@ -9,7 +9,6 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { LEDGER_ROLES, type LedgerRole } from '../constructs/ledger/ledger-roles';
-import { loadEnvironmentFile } from '../stacks/environment-config';
 import { writeFileDurably } from './durable-files';
 import { certificateUserId, createClientCertificate, hasIdentity, loadIdentity } from './identity';
 import { setUserRole } from './admin';
@@ -61,6 +60,8 @@ function wholeNumber(name: keyof typeof values, min: number): number {
 async function serve(): Promise<void> {
   const initialUsers: InitialUser[] = [];
   if (values.environment) {
+    // loaded only when asked for: the config schema pulls in cdktf, which a plain start does not need.
+    const { loadEnvironmentFile } = await import('../stacks/environment-config.js');
     // the same principals the environment's ARM config grants, so local runs mirror Azure's roles.
     for (const p of loadEnvironmentFile(values.environment).ledger.principals) {
       initialUsers.push({ userId: p.kind === 'entra' ? p.objectId : certificateUserId(p.certificatePem), role: p.role });
