@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { measureLedger } from './ledger-load';
+import { measureVerification } from './verify-load';
 
 const REPO = join(__dirname, '..');
 const bin = (name: string) => join(REPO, 'node_modules', '.bin', name);
@@ -77,8 +78,13 @@ async function main(): Promise<void> {
     'p99 ≤ 50 ms',
   );
   add('local ledger: receipts served', `${ledger.receiptsPerSecond}/s`, '≥ 5,000/s');
-  add('receipt verification, shared signed roots (1 core)', `${ledger.verifySharedRootsPerSecond}/s`, '≥ 20,000/s');
-  add('receipt verification, every root distinct (1 core)', `${ledger.verifyDistinctRootsPerSecond}/s`, 'report');
+  const verification = await measureVerification(20_000);
+  add(
+    `receipt verification, ${verification.receipts} receipts sharing signed roots (1 core, JSON parse included)`,
+    `${verification.sharedRootsPerSecond}/s`,
+    '≥ 20,000/s',
+  );
+  add('receipt verification, every root distinct (1 core)', `${verification.distinctRootsPerSecond}/s`, 'report');
 
   const typecheck = wall(bin('tsc'), ['--noEmit', '-p', '.']);
   const lint = wall('npm', ['run', '-s', 'lint']);

@@ -5,6 +5,6 @@ import { join } from 'node:path';
 import { synthAll } from '../stacks/synth';
 
 const beforeSynth = performance.now();
-synthAll({ environmentsDir: join(__dirname, '..', 'environments'), outdir: mkdtempSync(join(tmpdir(), 'acl-bench-synth-')) });
+synthAll({ environmentsDir: process.env.ACL_ENVIRONMENTS_DIR ?? 'environments', outdir: mkdtempSync(join(tmpdir(), 'acl-bench-synth-')) });
 const end = performance.now();
 console.log(JSON.stringify({ sinceProcessStartMs: Math.round(end), synthMs: Math.round(end - beforeSynth) }));

@@ -97,6 +97,8 @@ export class LocalLedger {
   private readonly latestByCollection = new Map<string, number>();
   private readonly roles = new Map<string, LedgerRole>();
   private queue: Pending[] = [];
+  /** collections that queued writes would create, counted against the collection limit. */
+  private queuedCollections = new Set<string>();
   private flushing: Promise<void> | undefined;
   private signTimer: NodeJS.Timeout | undefined;
   private oldestUnsignedAt = 0;
@@ -144,11 +146,11 @@ export class LocalLedger {
     if (Buffer.byteLength(collectionId, 'utf8') > LIMITS.maxCollectionIdBytes) {
       throw new LedgerLimitError('CollectionIdTooLong', `The collection id is longer than ${LIMITS.maxCollectionIdBytes} bytes.`);
     }
-    if (
-      !this.latestByCollection.has(collectionId) &&
-      this.newCollectionsQueued(collectionId) + this.latestByCollection.size >= LIMITS.maxCollections
-    ) {
-      throw new LedgerLimitError('CollectionCapacityExceeded', `The ledger already holds ${LIMITS.maxCollections} collections.`);
+    if (!this.latestByCollection.has(collectionId) && !this.queuedCollections.has(collectionId)) {
+      if (this.latestByCollection.size + this.queuedCollections.size >= LIMITS.maxCollections) {
+        throw new LedgerLimitError('CollectionCapacityExceeded', `The ledger already holds ${LIMITS.maxCollections} collections.`);
+      }
+      this.queuedCollections.add(collectionId);
     }
     return this.enqueue({ t: 'w', c: collectionId, d: contents });
   }
@@ -235,12 +237,6 @@ export class LocalLedger {
     });
   }
 
-  private newCollectionsQueued(collectionId: string): number {
-    const fresh = new Set(this.queue.flatMap((p) => (p.record.t === 'w' && !this.latestByCollection.has(p.record.c) ? [p.record.c] : [])));
-    fresh.delete(collectionId);
-    return fresh.size;
-  }
-
   private scheduleBatch(): void {
     if (this.flushing) return;
     // one batch at a time: writes that arrive while it runs form the next batch (group commit).
@@ -250,6 +246,8 @@ export class LocalLedger {
   private async runBatch(forceSignature: boolean): Promise<boolean> {
     const batch = this.queue;
     this.queue = [];
+    // the batch's new collections are either applied below or, if it fails, never created.
+    this.queuedCollections = new Set();
     const firstSeqno = this.lastSeqno + 1;
     const treeSize = this.tree.size;
     const collectionsBefore = new Map(this.latestByCollection);

@@ -30,13 +30,29 @@ export function leafHash(components: LeafComponents): Buffer {
   );
 }
 
-/** Folds a proof into the root it leads to from `leaf`. */
-export function foldProof(leaf: Uint8Array, proof: readonly ProofStep[]): Buffer {
-  let current: Buffer = Buffer.from(leaf);
+/**
+ * Folds a proof into the root it leads to from `leaf`. With `memo`, each parent hash is computed
+ * once across calls: receipts under one signed root share most of their upper proof, so bulk
+ * verification then costs little more than one hash per receipt. SHA-256 is a pure function, so a
+ * memo can never change a result.
+ */
+export function foldProof(leaf: Uint8Array, proof: readonly ProofStep[], memo?: Map<string, string>): Buffer {
+  let current = Buffer.from(leaf).toString('hex');
   for (const step of proof) {
-    current = 'left' in step ? sha256(Buffer.from(step.left, 'hex'), current) : sha256(current, Buffer.from(step.right, 'hex'));
+    const left = 'left' in step;
+    const sibling = left ? step.left : step.right;
+    const key = memo && `${current}${left ? '<' : '>'}${sibling}`;
+    const known = key && memo.get(key);
+    if (known) {
+      current = known;
+      continue;
+    }
+    const mine = Buffer.from(current, 'hex');
+    const other = Buffer.from(sibling, 'hex');
+    current = (left ? sha256(other, mine) : sha256(mine, other)).toString('hex');
+    if (key) memo.set(key, current);
   }
-  return current;
+  return Buffer.from(current, 'hex');
 }
 
 /**

@@ -62,6 +62,8 @@ export interface VerifyOptions {
 export class VerificationCache {
   readonly endorsedNodes = new Map<string, EndorsedNode>();
   readonly signedRoots = new Set<string>();
+  /** parent hashes already computed while folding proofs (see {@link foldProof}). */
+  readonly proofNodes = new Map<string, string>();
 }
 
 interface EndorsedNode {
@@ -102,7 +104,7 @@ export function verifyReceipt(input: unknown, options: VerifyOptions): VerifiedR
     );
   }
 
-  const root = foldProof(leafHash(receipt.leafComponents), receipt.proof);
+  const root = foldProof(leafHash(receipt.leafComponents), receipt.proof, options.cache?.proofNodes);
   const signatureKey = `${root.toString('hex')}:${receipt.signature}:${nodeId}`;
   if (!options.cache?.signedRoots.has(signatureKey)) {
     checkSignature(node, root, receipt.signature);
