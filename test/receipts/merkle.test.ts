@@ -29,6 +29,16 @@ describe('MerkleTree', () => {
     }
   });
 
+  test('a shared memo gives the same roots, and a wrong proof still folds to a wrong root', () => {
+    const memo = new Map<string, string>();
+    for (let n = 1; n <= 69; n += 7) {
+      for (let i = 0; i < n; i++) expect(foldProof(leaves[i], tree.proof(i, n), memo).equals(tree.root(n))).toBe(true);
+    }
+    expect(memo.size).toBeGreaterThan(0);
+    const wrong = tree.proof(3, 64).map((step) => ('left' in step ? { right: step.left } : { left: step.right }));
+    expect(foldProof(leaves[3], wrong, memo).equals(tree.root(64))).toBe(false);
+  });
+
   test('one leaf is its own root, with an empty proof', () => {
     expect(tree.root(1).equals(leaves[0])).toBe(true);
     expect(tree.proof(0, 1)).toEqual([]);
