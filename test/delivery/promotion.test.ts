@@ -122,16 +122,18 @@ describe('promotion and attestations against local ledgers standing in for dev a
 
   test('a deployment attestation records stack hash, commit and pipeline run, with a verified receipt', async () => {
     const evidenceDir = tmp('acl-ev-');
-    const result = await recordAttestation({
-      ...base,
-      evidenceDir,
-      environment: 'test',
-      kind: 'deployment',
-      runId: 'gh-42-1',
-      stackSha256: 'ab'.repeat(32),
-      localData: testLedger,
-      claims: { environment: 'test', pipelineRunId: 'https://github.com/contoso/acl/actions/runs/42' },
-    });
+    const attest = (claims: Record<string, unknown>) =>
+      recordAttestation({
+        ...base,
+        evidenceDir,
+        environment: 'test',
+        kind: 'deployment',
+        runId: 'gh-42-1',
+        stackSha256: 'ab'.repeat(32),
+        localData: testLedger,
+        claims,
+      });
+    const result = await attest({ environment: 'test', pipelineRunId: 'https://github.com/contoso/acl/actions/runs/42' });
     expect(result.ok).toBe(true);
     const evidence = JSON.parse(readFileSync(join(evidenceDir, 'test', 'deployment-gh-42-1', 'evidence.json'), 'utf8'));
     expect(JSON.parse(evidence.entry.contents)).toMatchObject({
@@ -142,16 +144,7 @@ describe('promotion and attestations against local ledgers standing in for dev a
     });
     expect(evidence.verification.transactionId).toBe(result.transactionId);
     // recording the same run again does not append a second entry.
-    const again = await recordAttestation({
-      ...base,
-      evidenceDir,
-      environment: 'test',
-      kind: 'deployment',
-      runId: 'gh-42-1',
-      stackSha256: 'ab'.repeat(32),
-      localData: testLedger,
-      claims: {},
-    });
+    const again = await attest({});
     expect(again.transactionId).toBe(result.transactionId);
   });
 });
