@@ -1,10 +1,9 @@
 import { ConfidentialLedger as ConfidentialLedgerResource } from '@cdktf/provider-azurerm/lib/confidential-ledger';
 import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
-import { Testing } from 'cdktf';
 import { resolveValue } from '../../constructs/core';
 import { ACL_REGIONS, ConfidentialLedger } from '../../constructs/ledger';
 import { ADMIN, READER, TENANT, WORKSPACE_ID, certificatePem, ledgerProps } from '../helpers/fixtures';
-import { Template, emptyStack } from '../helpers/template';
+import { Template, emptyStack, Testing } from '../helpers/template';
 
 const LEDGER = 'azurerm_confidential_ledger';
 

@@ -1,13 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Testing } from 'cdktf';
 import { GUARDRAIL_RULES, Guardrails, type GuardrailRule } from '../../constructs/governance';
 import { KeyVault, type KeyVaultProps } from '../../constructs/key-vault';
 import { ConfidentialLedger, type ConfidentialLedgerProps } from '../../constructs/ledger';
 import { LogAnalyticsWorkspace } from '../../constructs/monitoring';
 import type { TerraformStack } from '../../constructs/core';
 import { SUBNET_ID, TAGS, TENANT, VNET_ID, ledgerProps } from '../helpers/fixtures';
-import { emptyStack } from '../helpers/template';
+import { emptyStack, Testing } from '../helpers/template';
 
 interface Composition {
   ledger?: Partial<ConfidentialLedgerProps>;

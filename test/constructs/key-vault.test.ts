@@ -1,8 +1,7 @@
 import { KeyVault as KeyVaultResource } from '@cdktf/provider-azurerm/lib/key-vault';
-import { Testing } from 'cdktf';
 import { KeyVault } from '../../constructs/key-vault';
 import { TAGS, TENANT, VNET_ID, SUBNET_ID, WORKSPACE_ID } from '../helpers/fixtures';
-import { Template, emptyStack } from '../helpers/template';
+import { Template, emptyStack, Testing } from '../helpers/template';
 
 const VAULT = 'azurerm_key_vault';
 const props = { name: 'kv-contoso-unit', resourceGroupName: 'rg-unit', location: 'eastus', tenantId: TENANT, tags: TAGS };

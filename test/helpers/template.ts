@@ -29,6 +29,9 @@ export class Template {
   }
 }
 
+/** cdktf's test helpers, re-exported so that tests import the framework in one place. */
+export { Testing };
+
 /** A stack with only the azurerm provider, to put constructs in. */
 export function emptyStack(): TerraformStack {
   const stack = new TerraformStack(Testing.app(), 'test');
