@@ -83,6 +83,12 @@ async function main(): Promise<void> {
     `${ledger.commitLatencyMs.p50} / ${ledger.commitLatencyMs.p99} ms`,
     'p99 ≤ 50 ms',
   );
+  const moderate = await measureLedger(5, 16);
+  add(
+    `local ledger at ${moderate.connections} connections: committed writes/s, p50 / p99 latency`,
+    `${moderate.committedWritesPerSecond}/s, ${moderate.commitLatencyMs.p50} / ${moderate.commitLatencyMs.p99} ms`,
+    'latency without saturation',
+  );
   add('local ledger: receipts served', `${ledger.receiptsPerSecond}/s`, '≥ 5,000/s');
   const verification = await measureVerification(20_000);
   add(
