@@ -260,7 +260,7 @@ async function appendOnce(
       );
     } catch (error) {
       if (Date.now() > deadline) throw error;
-      options.report(`  append got no answer (${(error as StepFailure).cause_}); looking the run up before retrying`);
+      options.report(`  append got no answer (${(error as StepFailure).reason}); looking the run up before retrying`);
       await sleep(backoff);
       continue;
     }

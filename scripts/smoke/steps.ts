@@ -16,10 +16,10 @@ export type SmokeStepName = keyof typeof SMOKE_STEPS;
 export class StepFailure extends Error {
   constructor(
     readonly step: SmokeStepName,
-    readonly cause_: string,
+    readonly reason: string,
     readonly hint: string,
   ) {
-    super(`step '${step}' (${SMOKE_STEPS[step].title}) failed: ${cause_}\n  check: ${hint}`);
+    super(`step '${step}' (${SMOKE_STEPS[step].title}) failed: ${reason}\n  check: ${hint}`);
     this.name = 'StepFailure';
   }
 
@@ -53,8 +53,8 @@ export class StepRunner {
     } catch (error) {
       const failure = error instanceof StepFailure ? error : new StepFailure(name, (error as Error).message, 'the message above');
       const durationMs = Math.round(performance.now() - started);
-      this.results.push({ name, status: 'failed', durationMs, detail: `${failure.cause_} (check: ${failure.hint})` });
-      this.report(`✗ ${name}: ${failure.cause_}`);
+      this.results.push({ name, status: 'failed', durationMs, detail: `${failure.reason} (check: ${failure.hint})` });
+      this.report(`✗ ${name}: ${failure.reason}`);
       throw failure;
     }
   }
