@@ -13,5 +13,6 @@ module.exports = {
   moduleNameMapper: { '^(\\.\\./(stacks|constructs|local-ledger|receipts|scripts)/.*)\\.js$': '$1' },
   // the suites spend most of their time waiting on child processes and sockets: use both cores.
   maxWorkers: 2,
+  reporters: ['default', '<rootDir>/test/plain-summary-reporter.js'],
   testTimeout: 60000,
 };
