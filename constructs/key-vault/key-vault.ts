@@ -1,5 +1,5 @@
 import { KeyVault as KeyVaultResource } from '@cdktf/provider-azurerm/lib/key-vault';
-import { Construct, InvalidPropError } from '../core';
+import { Construct, InvalidPropError, isLiteral } from '../core';
 import { ResourceLock, type LockLevel } from '../governance/lock';
 import { renderTags, type TagSet } from '../governance/tags';
 import { DiagnosticSetting, type DiagnosticSettingProps } from '../monitoring/diagnostic-settings';
@@ -62,7 +62,8 @@ export class KeyVault extends Construct {
   constructor(scope: Construct, id: string, props: KeyVaultProps) {
     super(scope, id);
     this.props = props;
-    validateName(this, props.name);
+    // a name that is a Terraform expression is checked by Azure.
+    if (isLiteral(props.name)) validateName(this, props.name);
     const retention = props.softDeleteRetentionDays ?? 90;
     const { min, max } = SOFT_DELETE_RETENTION_DAYS;
     if (!Number.isInteger(retention) || retention < min || retention > max) {

@@ -1,7 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { ConfidentialLedger as ConfidentialLedgerResource } from '@cdktf/provider-azurerm/lib/confidential-ledger';
 import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
-import { Construct, InvalidPropError, Lazy } from '../core';
+import { Construct, InvalidPropError, Lazy, isLiteral } from '../core';
 import { ResourceLock, type LockLevel } from '../governance/lock';
 import { renderTags, type TagSet } from '../governance/tags';
 import { DiagnosticSetting, type DiagnosticSettingProps } from '../monitoring/diagnostic-settings';
@@ -121,28 +121,9 @@ export class ConfidentialLedger extends Construct {
 
   constructor(scope: Construct, id: string, props: ConfidentialLedgerProps) {
     super(scope, id);
-    validateName(this, props.name);
-    if (!isAclRegion(props.location)) {
-      throw new InvalidPropError(
-        this,
-        'location',
-        props.location,
-        `does not offer Azure confidential ledger; allowed: ${ACL_REGIONS.join(', ')}`,
-      );
-    }
-    if (props.allowedGeographies) {
-      const outside = residencyViolations(props.location, props.allowedGeographies);
-      if (outside.length) {
-        throw new InvalidPropError(
-          this,
-          'location',
-          props.location,
-          `breaks the residency rule (allowed geographies: ${props.allowedGeographies.join(', ')}): ` +
-            `ACL replicates '${props.location}' to its paired region '${pairedRegion(props.location)}', ` +
-            `and ${outside.map((r) => `'${r}'`).join(' and ')} lie outside`,
-        );
-      }
-    }
+    // names and regions that are Terraform expressions (variables, references) are checked by Azure.
+    if (isLiteral(props.name)) validateName(this, props.name);
+    if (isLiteral(props.location)) this.validateLocation(props.location, props.allowedGeographies);
     this.ledgerType = props.ledgerType ?? 'Private';
     if (!(LEDGER_TYPES as readonly string[]).includes(this.ledgerType)) {
       throw new InvalidPropError(this, 'ledgerType', this.ledgerType, `is not a ledger type; allowed: ${LEDGER_TYPES.join(', ')}`);
@@ -194,6 +175,23 @@ export class ConfidentialLedger extends Construct {
           ? []
           : [`${this.node.path}: dataPlanePrincipals has no Administrator; at least one principal must hold the Administrator ledger role`],
     });
+  }
+
+  private validateLocation(location: string, allowedGeographies: readonly Geography[] | undefined): void {
+    if (!isAclRegion(location)) {
+      throw new InvalidPropError(this, 'location', location, `does not offer Azure confidential ledger; allowed: ${ACL_REGIONS.join(', ')}`);
+    }
+    const outside = allowedGeographies ? residencyViolations(location, allowedGeographies) : [];
+    if (outside.length) {
+      throw new InvalidPropError(
+        this,
+        'location',
+        location,
+        `breaks the residency rule (allowed geographies: ${allowedGeographies!.join(', ')}): ` +
+          `ACL replicates '${location}' to its paired region '${pairedRegion(location)}', ` +
+          `and ${outside.map((r) => `'${r}'`).join(' and ')} lie outside`,
+      );
+    }
   }
 
   /** Grants a data-plane ledger role (Administrator, Contributor or Reader) inside the ledger. */

@@ -1,8 +1,8 @@
 import { ConfidentialLedger as ConfidentialLedgerResource } from '@cdktf/provider-azurerm/lib/confidential-ledger';
 import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
-import { resolveValue } from '../../constructs/core';
+import { Lazy, resolveValue } from '../../constructs/core';
 import { ACL_REGIONS, ConfidentialLedger } from '../../constructs/ledger';
-import { ADMIN, READER, TENANT, WORKSPACE_ID, certificatePem, ledgerProps } from '../helpers/fixtures';
+import { ADMIN, READER, TAGS, TENANT, WORKSPACE_ID, certificatePem, ledgerProps } from '../helpers/fixtures';
 import { Template, emptyStack, Testing } from '../helpers/template';
 
 const LEDGER = 'azurerm_confidential_ledger';
@@ -206,5 +206,56 @@ describe('ConfidentialLedger', () => {
     expect(resolveValue(stack, ledger.identityServiceEndpoint)).toMatch(/identity_service_endpoint\}$/);
     expect(resolveValue(stack, ledger.resourceId)).toMatch(/\.id\}$/);
     expect(ledger.name).toBe('contoso-acl-unit');
+  });
+});
+
+describe('ConfidentialLedger validation, further', () => {
+  test('skips the name and region checks for Terraform expressions (they are only known at apply)', () => {
+    const name = Lazy.stringValue({ produce: () => 'from-a-variable' });
+    const location = Lazy.stringValue({ produce: () => 'eastus' });
+    const stack = emptyStack();
+    new ConfidentialLedger(stack, 'Ledger', ledgerProps({ name, location }));
+    expect(Template.synth(stack).only('azurerm_confidential_ledger')).toMatchObject({ name: 'from-a-variable', location: 'eastus' });
+  });
+
+  test('fails for a ledger type outside the union', () => {
+    expect(() => new ConfidentialLedger(emptyStack(), 'Ledger', ledgerProps({ ledgerType: 'Unknown' as never }))).toThrow(
+      'test/Ledger: ledgerType "Unknown" is not a ledger type; allowed: Public, Private',
+    );
+  });
+
+  test('fails for a management principal that is not a GUID', () => {
+    expect(
+      () =>
+        new ConfidentialLedger(
+          emptyStack(),
+          'Ledger',
+          ledgerProps({ roleAssignments: { ops: { principalId: 'ops-team', roleDefinitionIdOrName: 'Reader' } } }),
+        ),
+    ).toThrow('test/Ledger: roleAssignments.ops.principalId "ops-team" is not a GUID');
+  });
+
+  test.each<[string, Record<string, string> | undefined, Partial<typeof TAGS>, string]>([
+    [
+      'an empty required tag',
+      undefined,
+      { owner: ' ' },
+      'test/Ledger: tags.owner " " is empty; every resource must carry a non-empty value',
+    ],
+    [
+      'too many tags',
+      Object.fromEntries(Array.from({ length: 47 }, (_, i) => [`t${i}`, 'v'])),
+      {},
+      "test/Ledger: tags 51 tags exceed Azure's limit of 50",
+    ],
+    [
+      'a tag name Azure refuses',
+      { 'a/b': 'v' },
+      {},
+      'test/Ledger: tags "a/b" is not a valid Azure tag name (at most 512 characters, none of <>%&\\?/)',
+    ],
+    ['a tag value over 256 characters', { long: 'v'.repeat(257) }, {}, "exceeds Azure's limit of 256 characters"],
+  ])('fails for %s', (_, extra, required, message) => {
+    expect(() => new ConfidentialLedger(emptyStack(), 'Ledger', ledgerProps({ tags: { ...TAGS, ...required, extra } }))).toThrow(message);
   });
 });

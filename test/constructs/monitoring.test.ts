@@ -46,7 +46,37 @@ describe('DiagnosticSetting', () => {
   });
 });
 
+describe('DiagnosticSetting, further', () => {
+  test('fails for a category listed twice', () => {
+    expect(
+      () =>
+        new DiagnosticSetting(emptyStack(), 'D', {
+          ...target,
+          targetResourceType: 'Microsoft.ConfidentialLedger/ledgers',
+          logCategories: ['transactionlogs', 'transactionlogs'],
+        }),
+    ).toThrow('test/D: logCategories ["transactionlogs","transactionlogs"] lists a category twice');
+  });
+
+  test('fails for a setting that sends nothing', () => {
+    expect(
+      () =>
+        new DiagnosticSetting(emptyStack(), 'D', {
+          ...target,
+          targetResourceType: 'Microsoft.ConfidentialLedger/ledgers',
+          logCategories: [],
+        }),
+    ).toThrow('test/D: logCategories [] sends nothing; choose at least one category');
+  });
+});
+
 describe('LogAnalyticsWorkspace', () => {
+  test('fails for a name Azure refuses', () => {
+    expect(
+      () => new LogAnalyticsWorkspace(emptyStack(), 'L', { name: 'log', resourceGroupName: 'rg', location: 'eastus', tags: TAGS }),
+    ).toThrow('test/L: name "log" must be 4–63 letters, digits or hyphens, starting and ending with a letter or digit');
+  });
+
   test('defaults to 90 days of retention', () => {
     const stack = emptyStack();
     new LogAnalyticsWorkspace(stack, 'L', { name: 'log-unit', resourceGroupName: 'rg', location: 'eastus', tags: TAGS });
