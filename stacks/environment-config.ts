@@ -152,6 +152,11 @@ export const environmentSchema = z.strictObject({
 
 type RawEnvironment = z.output<typeof environmentSchema>;
 
+/** The schema as JSON Schema (draft 2020-12), as editors read it. */
+export function environmentJsonSchema(): string {
+  return JSON.stringify(z.toJSONSchema(environmentSchema, { io: 'input' }), null, 2) + '\n';
+}
+
 /** One validated environment, with certificate files already read. */
 export interface Environment extends Omit<RawEnvironment, 'ledger'> {
   /** the file name without extension: `dev` for `environments/dev.json`. */

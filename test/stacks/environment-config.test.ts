@@ -1,7 +1,8 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ACL_REGIONS } from '../../constructs/ledger';
-import { EnvironmentConfigError, loadEnvironments } from '../../stacks/environment-config';
+import { EnvironmentConfigError, environmentJsonSchema, loadEnvironments } from '../../stacks/environment-config';
+import { SCHEMA_PATH } from '../../stacks/write-schema';
 import { ENVIRONMENTS_DIR, copyEnvironments, editEnvironment } from '../helpers/environments';
 
 /** The problems loading a changed copy of the shipped environments reports. */
@@ -25,6 +26,10 @@ describe('environment files', () => {
       ['prod', 'prod'],
       ['test', 'test'],
     ]);
+  });
+
+  test('the JSON Schema for editors is up to date with the zod schema (npm run schema)', () => {
+    expect(readFileSync(SCHEMA_PATH, 'utf8')).toBe(environmentJsonSchema());
   });
 
   test('certificate principals are read relative to the environment file', () => {
