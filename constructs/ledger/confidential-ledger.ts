@@ -179,7 +179,12 @@ export class ConfidentialLedger extends Construct {
 
   private validateLocation(location: string, allowedGeographies: readonly Geography[] | undefined): void {
     if (!isAclRegion(location)) {
-      throw new InvalidPropError(this, 'location', location, `does not offer Azure confidential ledger; allowed: ${ACL_REGIONS.join(', ')}`);
+      throw new InvalidPropError(
+        this,
+        'location',
+        location,
+        `does not offer Azure confidential ledger; allowed: ${ACL_REGIONS.join(', ')}`,
+      );
     }
     const outside = allowedGeographies ? residencyViolations(location, allowedGeographies) : [];
     if (outside.length) {
