@@ -11,9 +11,6 @@ import { ACL_REGIONS, isAclRegion, pairedRegion, residencyViolations, type Geogr
 export const LEDGER_TYPES = ['Public', 'Private'] as const;
 export type LedgerType = (typeof LEDGER_TYPES)[number];
 
-/** Where clients fetch a ledger's identity (TLS) certificate; the same for every ledger. */
-export const IDENTITY_SERVICE_ENDPOINT = 'https://identity.confidential-ledger.core.azure.com';
-
 /** A data-plane user authenticated by Microsoft Entra ID (a user, group or workload identity). */
 export interface EntraLedgerPrincipal {
   readonly kind: 'entra';
