@@ -5,12 +5,10 @@
  * Exit 0 when every receipt verifies, 1 when any does not (naming the failed check), 2 for bad usage.
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { get } from 'node:https';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { AZURE_IDENTITY_SERVICE, fetchLedgerIdentity, identityUrl } from '../receipts/ledger-identity';
 import { ReceiptVerificationError, VerificationCache, verifyReceipt } from '../receipts/verify';
-
-export const AZURE_IDENTITY_SERVICE = 'https://identity.confidential-ledger.core.azure.com';
 
 export interface ReceiptItem {
   readonly name: string;
@@ -87,24 +85,6 @@ export function verifyAll(
   return { verified, failed };
 }
 
-function fetchLedgerCertificate(ledger: string, identityUrl: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    get(`${identityUrl.replace(/\/$/, '')}/ledgerIdentity/${encodeURIComponent(ledger)}`, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        try {
-          const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-          if (res.statusCode === 200 && typeof body.ledgerTlsCertificate === 'string') resolve(body.ledgerTlsCertificate);
-          else reject(new Error(`the identity service answered ${res.statusCode}`));
-        } catch (error) {
-          reject(error);
-        }
-      });
-    }).on('error', reject);
-  });
-}
-
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
@@ -123,7 +103,7 @@ async function main(): Promise<number> {
   const serviceCertificate = values['service-cert']
     ? readFileSync(values['service-cert'], 'utf8')
     : values.ledger
-      ? await fetchLedgerCertificate(values.ledger, values['identity-url']!)
+      ? await fetchLedgerIdentity(identityUrl(values.ledger, values['identity-url']))
       : undefined;
   if (!serviceCertificate)
     console.log(

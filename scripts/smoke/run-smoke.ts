@@ -1,6 +1,6 @@
 import ConfidentialLedger, { type ConfidentialLedgerClient } from '@azure-rest/confidential-ledger';
 import type { TokenCredential } from '@azure/core-auth';
-import { request } from 'node:https';
+import { fetchLedgerIdentity } from '../../receipts/ledger-identity';
 import { ReceiptVerificationError, verifyReceipt, type VerifiedReceipt } from '../../receipts/verify';
 import { writeEvidence, type Evidence, type EvidenceDraft } from './evidence';
 import { StepFailure, StepRunner, retryDelayMs, sleep, type StepResult } from './steps';
@@ -125,7 +125,9 @@ async function smokeSteps(options: SmokeOptions, runner: StepRunner, evidence: E
   });
 
   const serviceCertificate = await runner.run('identity', async () => {
-    const document = await fetchIdentity(target);
+    const document = await fetchLedgerIdentity(target.identityUrl, target.identityCa).catch((error: Error) => {
+      throw new StepFailure('identity', error.message, `the ledger id '${target.ledgerId}' and network access to the identity service`);
+    });
     evidence.serviceCertificate = document;
     return { value: document, detail: `pinned the certificate from ${target.identityUrl}` };
   });
@@ -410,36 +412,6 @@ function ledgerClient(
     },
   });
   return client;
-}
-
-/** Fetches the identity document over HTTPS (the SDK's own helper cannot be given a CA). */
-function fetchIdentity(target: SmokeTarget): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = request(target.identityUrl, { ca: target.identityCa, timeout: 30_000 }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        const body = safeParse(text) as { ledgerTlsCertificate?: string } | undefined;
-        if (res.statusCode !== 200 || typeof body?.ledgerTlsCertificate !== 'string') {
-          reject(
-            new StepFailure(
-              'identity',
-              `the identity service answered ${res.statusCode}: ${text.slice(0, 200)}`,
-              `the ledger id '${target.ledgerId}'`,
-            ),
-          );
-        } else {
-          resolve(body.ledgerTlsCertificate);
-        }
-      });
-    });
-    req.on('timeout', () => req.destroy(new Error('timed out after 30 s')));
-    req.on('error', (error) =>
-      reject(new StepFailure('identity', `cannot reach ${target.identityUrl}: ${error.message}`, 'network access to the identity service')),
-    );
-    req.end();
-  });
 }
 
 function safeParse(text: string): Record<string, unknown> | undefined {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { DefaultAzureCredential } from '@azure/identity';
 import { loadEnvironmentFile } from '../../stacks/environment-config';
 import { setUserRole } from '../../local-ledger/admin';
+import { identityUrl } from '../../receipts/ledger-identity';
 import { runningLedgerInfo, startLocalLedger, type LocalLedgerInfo } from '../../local-ledger';
 import { LocalTokenCredential } from '../../local-ledger/tokens';
 import type { LedgerCredential, SmokeTarget } from './run-smoke';
@@ -50,10 +51,11 @@ export async function resolveFromArm(arm: ArmClient, resourceGroup: string, name
   if (typeof properties.ledgerUri !== 'string' || typeof properties.identityServiceUri !== 'string') {
     throw new StepFailure('resolve', `ledger '${name}' reports no ledgerUri or identityServiceUri`, 'the resource in the Azure portal');
   }
-  const identityUrl = properties.identityServiceUri.includes('/ledgerIdentity/')
+  // ARM reports either the identity document's URL or the identity service's base URL.
+  const documentUrl = properties.identityServiceUri.includes('/ledgerIdentity/')
     ? properties.identityServiceUri
-    : `${properties.identityServiceUri.replace(/\/$/, '')}/ledgerIdentity/${name}`;
-  return { ledgerId: name, ledgerEndpoint: properties.ledgerUri, identityUrl, identityCa };
+    : identityUrl(name, properties.identityServiceUri);
+  return { ledgerId: name, ledgerEndpoint: properties.ledgerUri, identityUrl: documentUrl, identityCa };
 }
 
 /** Fixed identities the local smoke test acts as: a pipeline (Contributor) and an auditor (Reader). */

@@ -1,14 +1,23 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../helpers/environments';
+import { readyReceipt, startTestLedger, waitForCommit } from '../helpers/local-ledger';
 import { AZURE_VECTORS, alter, mutate } from '../helpers/vectors';
 
 const tmp = (prefix: string) => mkdtempSync(join(tmpdir(), prefix));
 const tsx = join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
 const run = (script: string, args: string[], env: Record<string, string> = {}) =>
   spawnSync(tsx, [join(REPO_ROOT, 'scripts', script), ...args], { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, ...env } });
+/** The same, without blocking this process (for a server that lives in it). */
+const runAsync = (script: string, args: string[], env: Record<string, string> = {}) =>
+  new Promise<{ status: number | null; stdout: string }>((resolve) => {
+    const child = spawn(tsx, [join(REPO_ROOT, 'scripts', script), ...args], { cwd: REPO_ROOT, env: { ...process.env, ...env } });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.on('close', (status) => resolve({ status, stdout }));
+  });
 
 describe('npm start', () => {
   const evidenceRoot = tmp('acl-start-evidence-');
@@ -113,6 +122,29 @@ describe('verify-receipt', () => {
     const result = run('verify-receipt.ts', [join(dir, 'receipt.json'), '--service-cert', join(dir, 'other.pem')]);
     expect(result.status).toBe(1);
     expect(result.stdout).toContain("receipt check 'endorsement' failed");
+  });
+
+  test('--ledger fetches the certificate from the identity service (a local ledger trusted through NODE_EXTRA_CA_CERTS)', async () => {
+    const ledger = await startTestLedger();
+    try {
+      const client = ledger.certificateClient();
+      const posted = await client.path('/app/transactions').post({ body: { contents: 'audited' } });
+      const id = posted.headers['x-ms-ccf-transaction-id'] as string;
+      await waitForCommit(client, id);
+      const dir = tmp('acl-verify-');
+      writeFileSync(join(dir, 'receipt.json'), JSON.stringify(await readyReceipt(client, id)));
+      const result = await runAsync(
+        'verify-receipt.ts',
+        [join(dir, 'receipt.json'), '--ledger', 'acl-local', '--identity-url', ledger.info.ledgerEndpoint],
+        {
+          NODE_EXTRA_CA_CERTS: ledger.info.serviceCertificatePath,
+        },
+      );
+      expect(result.stdout).toContain(`transaction ${id}`);
+      expect(result.status).toBe(0);
+    } finally {
+      await ledger.stop();
+    }
   });
 
   test('exits 2 without a receipt', () => {
