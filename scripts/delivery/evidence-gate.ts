@@ -2,7 +2,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ReceiptVerificationError, verifyReceipt } from '../../receipts/verify';
 import type { Evidence } from '../smoke/evidence';
-import { SMOKE_COLLECTION, SMOKE_SCHEMA } from '../smoke/run-smoke';
+import { SMOKE_COLLECTION, SMOKE_SCHEMA, parseEntryContents } from '../smoke/run-smoke';
 
 /** A promotion the evidence does not support. */
 export class PromotionRefused extends Error {
@@ -39,7 +39,7 @@ export function passingEvidence(requirement: EvidenceRequirement): { evidence: E
     const dir = join(root, folder);
     const evidence = JSON.parse(readFileSync(join(dir, 'evidence.json'), 'utf8')) as Evidence;
     if (evidence.entry?.collectionId !== SMOKE_COLLECTION) continue;
-    const recorded = parse(evidence.entry.contents);
+    const recorded = parseEntryContents(evidence.entry.contents);
     const problem = !evidence.ok
       ? 'the smoke test failed'
       : recorded?.schema !== SMOKE_SCHEMA
@@ -69,13 +69,5 @@ function receiptProblem(evidence: Evidence): string | undefined {
   } catch (error) {
     if (error instanceof ReceiptVerificationError) return `its receipt does not verify (${error.message})`;
     throw error;
-  }
-}
-
-function parse(text: string): Record<string, unknown> | undefined {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
   }
 }

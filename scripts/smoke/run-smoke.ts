@@ -284,7 +284,7 @@ async function findRun(client: ConfidentialLedgerClient, collectionId: string, r
     for (;;) {
       if (response.status !== '200') break;
       const page = response.body as { entries?: { contents: string; transactionId: string }[]; nextLink?: string };
-      const hit = page.entries?.find((e) => safeParse(e.contents)?.runId === runId);
+      const hit = page.entries?.find((e) => parseEntryContents(e.contents)?.runId === runId);
       if (hit) return hit;
       next = page.nextLink;
       if (!next) break;
@@ -414,7 +414,8 @@ function ledgerClient(
   return client;
 }
 
-function safeParse(text: string): Record<string, unknown> | undefined {
+/** An entry's contents as the JSON object this project writes; undefined for anything else. */
+export function parseEntryContents(text: string): Record<string, unknown> | undefined {
   try {
     return JSON.parse(text);
   } catch {
