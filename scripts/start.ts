@@ -4,6 +4,7 @@
  * and stops the ledger. Needs no Azure, no Terraform providers and no network.
  */
 import { join, relative } from 'node:path';
+import { LogCorruptError } from '../local-ledger/log';
 import { EnvironmentConfigError } from '../stacks/environment-config';
 import { SynthError, synthAll } from '../stacks/synth';
 import { defaultCommit, defaultRunId } from './smoke/run-metadata';
@@ -54,6 +55,9 @@ main().then(
   (code) => process.exit(code),
   (error: Error) => {
     console.error(`npm start: ${error.message}`);
+    if (error instanceof LogCorruptError) {
+      console.error('the local ledger refuses to serve a log that was changed; keep it for inspection and move it aside to start afresh');
+    }
     process.exit(1);
   },
 );
