@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { measureLedger } from './ledger-load';
+import { measureRestart } from './restart-load';
 import { measureVerification } from './verify-load';
 
 const REPO = join(__dirname, '..');
@@ -91,6 +92,12 @@ async function main(): Promise<void> {
     'p99 ≤ 50 ms',
   );
   add('local ledger: receipts served', `${ledger.receiptsPerSecond}/s`, '≥ 5,000/s');
+  const restart = await measureRestart();
+  add(
+    `local ledger restart: replay and check ${restart.transactions} transactions, ${restart.signatures} signatures`,
+    `${restart.restartMs} ms`,
+    'report',
+  );
   const verification = median(await repeat(3, () => measureVerification(20_000)), (f) => f.sharedRootsPerSecond);
   add(
     `receipt verification, ${verification.receipts} receipts sharing signed roots (1 core, JSON parse included)`,

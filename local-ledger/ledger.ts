@@ -77,6 +77,7 @@ export class LocalLedger {
     const ledger = new LocalLedger(identity, signing, await LogWriter.open(path), tornBytes);
     try {
       for (const record of records) ledger.replay(record);
+      ledger.verifyLatestSignature();
       // transactions made durable but not signed before a crash get their signature now.
       if (ledger.hasUnsigned) await ledger.flush();
     } catch (error) {
@@ -302,24 +303,37 @@ export class LocalLedger {
     return { t: 's', s: seqno, n, r: root.toString('hex'), sig: Buffer.from(signature).toString('base64') };
   }
 
-  /** Applies a record read back from the log, checking it as it goes. */
+  /** Applies a record read back from the log; a signature's root must match the rebuilt tree. */
   private replay(record: LogRecord): void {
     this.apply(record);
     if (record.t !== 's') return;
-    const offset = `signature transaction ${this.txId(record.s)}`;
     if (record.n > this.tree.size || this.tree.root(record.n).toString('hex') !== record.r) {
-      throw new LogCorruptError(-1, this.txId(this.firstMismatch()), `is not what ${offset} signed (a transaction was altered)`);
-    }
-    // the signature must verify exactly as a client would verify a receipt of the last leaf it covers.
-    const lastLeaf = record.n - 1;
-    const seqno = this.leafIndex.lastIndexOf(lastLeaf) + 1;
-    try {
-      verifyReceipt(
-        { ...this.receiptAt(seqno, record) },
-        { serviceCertificate: this.identity.serviceCertificatePem, transactionId: this.txId(seqno) },
+      throw new LogCorruptError(
+        -1,
+        this.txId(this.firstMismatch()),
+        `is not what signature transaction ${this.txId(record.s)} signed (a transaction was altered)`,
       );
+    }
+  }
+
+  /**
+   * Verifies the latest signature exactly as a client verifies a receipt. Its root covers every
+   * earlier leaf, so with every other signature's root matched against the rebuilt tree and every
+   * frame's checksum checked, one signature verification (~2.5 ms) vouches for the whole log, and
+   * start-up does not grow by a verification per signature ever made.
+   */
+  private verifyLatestSignature(): void {
+    const signature = this.signatures.at(-1);
+    if (!signature) return;
+    let seqno = signature.s - 1;
+    while (seqno > 1 && this.leafIndex[seqno - 1] !== signature.n - 1) seqno--;
+    try {
+      verifyReceipt(this.receiptAt(seqno, signature), {
+        serviceCertificate: this.identity.serviceCertificatePem,
+        transactionId: this.txId(seqno),
+      });
     } catch (error) {
-      throw new LogCorruptError(-1, this.txId(record.s), `carries a signature that does not verify (${(error as Error).message})`);
+      throw new LogCorruptError(-1, this.txId(signature.s), `carries a signature that does not verify (${(error as Error).message})`);
     }
   }
 

@@ -154,6 +154,19 @@ describe('local ledger tamper evidence', () => {
     expect((failure as Error).message).toMatch(/is not what signature transaction 2\.\d+ signed \(a transaction was altered\)/);
   });
 
+  test('refuses a latest signature that was replaced and re-checksummed, because it no longer verifies', async () => {
+    const { dataDir, log } = await ledgerWithEntries();
+    const bytes = readFileSync(log);
+    const records = readLog(log, 2).records;
+    const [first, last] = [records.find((r) => r.t === 's')!, records.filter((r) => r.t === 's').at(-1)!];
+    expect(first.s).not.toBe(last.s);
+    // the last frame is the latest signature; give it the first signature's (valid, but other) bytes.
+    const start = bytes.lastIndexOf(Buffer.from('{"t":"s"')) - 4;
+    const forged = encodeRecord({ ...last, sig: (first as { sig: string }).sig });
+    writeFileSync(log, Buffer.concat([bytes.subarray(0, start), forged]));
+    await expect(startLocalLedger({ dataDir })).rejects.toThrow(new RegExp(`transaction 2\\.${last.s} carries a signature that does not verify`));
+  });
+
   test('refuses a flipped byte in a signature', async () => {
     const { dataDir, log } = await ledgerWithEntries();
     const bytes = readFileSync(log);
