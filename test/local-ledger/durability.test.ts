@@ -164,7 +164,9 @@ describe('local ledger tamper evidence', () => {
     const start = bytes.lastIndexOf(Buffer.from('{"t":"s"')) - 4;
     const forged = encodeRecord({ ...last, sig: (first as { sig: string }).sig });
     writeFileSync(log, Buffer.concat([bytes.subarray(0, start), forged]));
-    await expect(startLocalLedger({ dataDir })).rejects.toThrow(new RegExp(`transaction 2\\.${last.s} carries a signature that does not verify`));
+    await expect(startLocalLedger({ dataDir })).rejects.toThrow(
+      new RegExp(`transaction 2\\.${last.s} carries a signature that does not verify`),
+    );
   });
 
   test('refuses a flipped byte in a signature', async () => {
