@@ -251,9 +251,9 @@ export class LocalLedger {
     this.queuedCollections = new Set();
     const firstSeqno = this.lastSeqno + 1;
     const treeSize = this.tree.size;
-    const collectionsBefore = new Map(this.latestByCollection);
-    const rolesBefore = new Map(this.roles);
     const records: LogRecord[] = batch.map((p, i) => ({ ...p.record, s: firstSeqno + i }) as LogRecord);
+    // what each record replaces, to undo the batch if it cannot be made durable.
+    const undo = records.map((r) => this.undoOf(r));
     records.forEach((r) => this.apply(r));
     if (this.hasUnsigned && this.oldestUnsignedAt === 0) this.oldestUnsignedAt = Date.now();
     const unsigned = this.tree.size - (this.signatures.at(-1)?.n ?? 0);
@@ -272,10 +272,7 @@ export class LocalLedger {
       this.records.length = this.leafIndex.length = firstSeqno - 1;
       this.tree.truncate(treeSize);
       if (due) this.signatures.pop();
-      this.latestByCollection.clear();
-      collectionsBefore.forEach((v, k) => this.latestByCollection.set(k, v));
-      this.roles.clear();
-      rolesBefore.forEach((v, k) => this.roles.set(k, v));
+      undo.reverse().forEach((restore) => restore());
       const failure = new LedgerUnavailableError(`the ledger log could not be written: ${(error as Error).message}`);
       batch.forEach((p) => p.reject(failure));
       this.flushing = undefined;
@@ -294,6 +291,17 @@ export class LocalLedger {
       }, wait);
     }
     return true;
+  }
+
+  /** A function that restores the collection or user state a record is about to change. */
+  private undoOf(record: LogRecord): () => void {
+    const restore = <K, V>(map: Map<K, V>, key: K) => {
+      const previous = map.get(key);
+      return () => (previous === undefined ? map.delete(key) : map.set(key, previous));
+    };
+    if (record.t === 'w') return restore(this.latestByCollection, record.c);
+    if (record.t === 'u') return restore(this.roles, record.id);
+    return () => undefined;
   }
 
   private sign(seqno: number): SignatureRecord {
