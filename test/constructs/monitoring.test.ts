@@ -2,71 +2,41 @@ import { DiagnosticSetting, LogAnalyticsWorkspace } from '../../constructs/monit
 import { TAGS, WORKSPACE_ID } from '../helpers/fixtures';
 import { Template, emptyStack } from '../helpers/template';
 
-const target = {
+const ledgerTarget = {
   targetResourceId: '/subscriptions/x/resourceGroups/y/providers/Microsoft.ConfidentialLedger/ledgers/l',
+  targetResourceType: 'Microsoft.ConfidentialLedger/ledgers' as const,
   workspaceResourceId: WORKSPACE_ID,
 };
 
 describe('DiagnosticSetting', () => {
-  test('fails for a category the ledger does not emit, listing the real ones', () => {
-    expect(
-      () =>
-        new DiagnosticSetting(emptyStack(), 'D', {
-          ...target,
-          targetResourceType: 'Microsoft.ConfidentialLedger/ledgers',
-          logCategories: ['applicationlogs'],
-        }),
-    ).toThrow(
+  test.each<[string, { logCategories?: string[]; metricCategories?: string[] }, string]>([
+    [
+      'a category the ledger does not emit, listing the real ones',
+      { logCategories: ['applicationlogs'] },
       'test/D: logCategories "applicationlogs" is not emitted by Microsoft.ConfidentialLedger/ledgers; allowed: transactionlogs, userdefinedlogs',
-    );
-  });
-
-  test('fails for metrics on a ledger, which publishes none', () => {
-    expect(
-      () =>
-        new DiagnosticSetting(emptyStack(), 'D', {
-          ...target,
-          targetResourceType: 'Microsoft.ConfidentialLedger/ledgers',
-          metricCategories: ['AllMetrics'],
-        }),
-    ).toThrow('metricCategories "AllMetrics" is not emitted by Microsoft.ConfidentialLedger/ledgers; allowed: none');
+    ],
+    [
+      'metrics on a ledger, which publishes none',
+      { metricCategories: ['AllMetrics'] },
+      'metricCategories "AllMetrics" is not emitted by Microsoft.ConfidentialLedger/ledgers; allowed: none',
+    ],
+    [
+      'a category listed twice',
+      { logCategories: ['transactionlogs', 'transactionlogs'] },
+      'test/D: logCategories ["transactionlogs","transactionlogs"] lists a category twice',
+    ],
+    ['a setting that sends nothing', { logCategories: [] }, 'test/D: logCategories [] sends nothing; choose at least one category'],
+  ])('fails for %s', (_, categories, message) => {
+    expect(() => new DiagnosticSetting(emptyStack(), 'D', { ...ledgerTarget, ...categories })).toThrow(message);
   });
 
   test('sends one chosen category to resource-specific tables', () => {
     const stack = emptyStack();
-    new DiagnosticSetting(stack, 'D', {
-      ...target,
-      targetResourceType: 'Microsoft.ConfidentialLedger/ledgers',
-      logCategories: ['transactionlogs'],
-    });
+    new DiagnosticSetting(stack, 'D', { ...ledgerTarget, logCategories: ['transactionlogs'] });
     expect(Template.synth(stack).only('azurerm_monitor_diagnostic_setting')).toMatchObject({
       enabled_log: [{ category: 'transactionlogs' }],
       log_analytics_destination_type: 'Dedicated',
     });
-  });
-});
-
-describe('DiagnosticSetting, further', () => {
-  test('fails for a category listed twice', () => {
-    expect(
-      () =>
-        new DiagnosticSetting(emptyStack(), 'D', {
-          ...target,
-          targetResourceType: 'Microsoft.ConfidentialLedger/ledgers',
-          logCategories: ['transactionlogs', 'transactionlogs'],
-        }),
-    ).toThrow('test/D: logCategories ["transactionlogs","transactionlogs"] lists a category twice');
-  });
-
-  test('fails for a setting that sends nothing', () => {
-    expect(
-      () =>
-        new DiagnosticSetting(emptyStack(), 'D', {
-          ...target,
-          targetResourceType: 'Microsoft.ConfidentialLedger/ledgers',
-          logCategories: [],
-        }),
-    ).toThrow('test/D: logCategories [] sends nothing; choose at least one category');
   });
 });
 
