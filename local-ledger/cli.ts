@@ -76,8 +76,12 @@ async function serve(): Promise<void> {
     loadingPolls: wholeNumber('loading-polls', 0),
     initialUsers,
   });
-  const { tornBytesRecovered } = running.ledger;
-  if (tornBytesRecovered) console.error(`recovered: cut ${tornBytesRecovered} bytes of an unacknowledged write left by a crash`);
+  const { tornBytesRecovered, tornAt } = running.ledger;
+  if (tornBytesRecovered) {
+    console.error(
+      `recovered: cut ${tornBytesRecovered} bytes at byte ${tornAt}, an incomplete final frame of a write a crash interrupted (never acknowledged)`,
+    );
+  }
   console.log(JSON.stringify(running.info));
   const shutdown = (signal: string) => {
     console.error(`${signal}: stopping the local ledger`);

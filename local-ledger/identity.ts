@@ -1,9 +1,9 @@
 import 'reflect-metadata';
 import { X509Certificate, createHash, createPrivateKey, randomBytes, webcrypto, type KeyObject } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
-import { writeFileDurably } from './durable-files';
+import { makePrivateDirectory, writeFileDurably } from './durable-files';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
@@ -53,7 +53,7 @@ export const identityPaths = (dataDir: string) => {
 export async function loadOrCreateIdentity(dataDir: string, ledgerId: string, hostnames: readonly string[]): Promise<LedgerIdentity> {
   const paths = identityPaths(dataDir);
   if (!hasIdentity(dataDir)) {
-    mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
+    makePrivateDirectory(paths.dir);
     const service = await generateKeys();
     const serviceCert = await x509.X509CertificateGenerator.createSelfSigned({
       serialNumber: serial(),

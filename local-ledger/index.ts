@@ -1,9 +1,10 @@
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { LedgerRole } from '../constructs/ledger/ledger-roles';
-import { writeFileDurably } from './durable-files';
-import { certificateUserId, createClientCertificate, loadOrCreateIdentity } from './identity';
+import { makePrivateDirectory, writeFileDurably } from './durable-files';
+import { certificateUserId, createClientCertificate, hasIdentity, loadOrCreateIdentity } from './identity';
 import { DEFAULT_SIGNING, LocalLedger, type SigningPolicy } from './ledger';
+import { createLogFiles, type StorageHooks } from './log';
 import { LedgerServer, type HttpLimits } from './server';
 
 export interface InitialUser {
@@ -33,6 +34,8 @@ export interface LocalLedgerOptions {
    * @default - only the generated local administrator
    */
   readonly initialUsers?: readonly InitialUser[];
+  /** a seam for fault tests: fail or hold writes and syncs of the log and the commit watermark. */
+  readonly storageHooks?: StorageHooks;
 }
 
 /** What a client needs to reach a running local ledger. */
@@ -58,14 +61,19 @@ export interface RunningLedger {
 /** Starts a local ledger on a data folder, creating the ledger on first use. */
 export async function startLocalLedger(options: LocalLedgerOptions): Promise<RunningLedger> {
   const dataDir = resolve(options.dataDir);
-  mkdirSync(dataDir, { recursive: true });
+  makePrivateDirectory(dataDir);
   const releaseLock = lockDataDir(dataDir);
   try {
     const host = options.host ?? '127.0.0.1';
     const hostnames = [...new Set(['localhost', '127.0.0.1', '::1', host])];
+    // a new ledger's log exists before its identity is complete; see createLogFiles.
+    if (!hasIdentity(dataDir)) createLogFiles(dataDir);
     const identity = await loadOrCreateIdentity(dataDir, options.ledgerId ?? 'acl-local', hostnames);
     const admin = await ensureAdminCertificate(dataDir);
-    const ledger = await LocalLedger.open(dataDir, identity, options.signing ?? DEFAULT_SIGNING);
+    const ledger = await LocalLedger.open(dataDir, identity, {
+      signing: options.signing ?? DEFAULT_SIGNING,
+      storageHooks: options.storageHooks,
+    });
     if (ledger.lastSeqno === 0) {
       const users = [{ userId: admin.userId, role: 'Administrator' as const }, ...(options.initialUsers ?? [])];
       await Promise.all(users.map((u) => ledger.setUser(u.userId, u.role)));
@@ -121,7 +129,7 @@ async function ensureAdminCertificate(dataDir: string) {
   const certificatePath = join(dir, 'admin.cert.pem');
   const keyPath = join(dir, 'admin.key.pem');
   if (!existsSync(certificatePath)) {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    makePrivateDirectory(dir);
     const created = await createClientCertificate('acl-stack local administrator');
     writeFileDurably(keyPath, created.keyPem, 0o600);
     writeFileDurably(certificatePath, created.certificatePem);
@@ -134,7 +142,7 @@ function lockDataDir(dataDir: string): () => void {
   const path = join(dataDir, 'LOCK');
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      const fd = openSync(path, 'wx');
+      const fd = openSync(path, 'wx', 0o600);
       writeSync(fd, String(process.pid));
       closeSync(fd);
       return () => rmSync(path, { force: true });

@@ -1,11 +1,28 @@
 import { createHmac } from 'node:crypto';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { p256 } from '@noble/curves/nist.js';
 import type { LedgerRole } from '../constructs/ledger/ledger-roles';
 import { MerkleTree, leafHash, sha256, type LeafComponents, type ProofStep } from '../receipts/merkle';
 import { verifyReceipt } from '../receipts/verify';
-import type { LedgerIdentity } from './identity';
-import { LogCorruptError, LogWriter, readLog, type LogRecord, type SignatureRecord, type UserRecord, type WriteRecord } from './log';
+import { loadIdentity, type LedgerIdentity } from './identity';
+import {
+  chainKeyOf,
+  LogCorruptError,
+  logPaths,
+  LogStateUnknownError,
+  LogWriter,
+  readLog,
+  readWatermark,
+  WatermarkWriter,
+  type LogPosition,
+  type LogRecord,
+  type ReadLog,
+  type SignatureRecord,
+  type StorageHooks,
+  type UserRecord,
+  type Watermark,
+  type WriteRecord,
+} from './log';
 
 /** The view every transaction id carries (`<view>.<seqno>`); a single-node ledger never changes it. */
 export const VIEW = 2;
@@ -58,65 +75,136 @@ export class LedgerLimitError extends Error {
 /** The log could not be written (disk full, read-only folder): nothing was acknowledged. */
 export class LedgerUnavailableError extends Error {}
 
+/**
+ * The log must hold the signature the commit watermark names, exactly: a log that ends before it
+ * lost a committed suffix (cut, restored from an old copy), and another record there means the
+ * log was replaced.
+ */
+function checkWatermark(log: ReadLog, watermark: Watermark): void {
+  if (watermark.seqno === 0) return;
+  const id = `${VIEW}.${watermark.seqno}`;
+  const index = watermark.seqno - 1;
+  if (index >= log.records.length) {
+    throw LogCorruptError.at(
+      log.end,
+      id,
+      `was acknowledged as committed (commit watermark) but the log ends before it, after transaction ${VIEW}.${log.records.length}: committed transactions are missing`,
+    );
+  }
+  if (log.records[index].t !== 's' || !log.macs[index].equals(watermark.mac)) {
+    throw LogCorruptError.at(
+      log.offsets[index],
+      id,
+      'is not the signature the commit watermark recorded (the log was replaced or rewritten)',
+    );
+  }
+}
+
+/** Reads and checks the log of the (stopped or running) ledger in `dataDir`, for inspection. */
+export function readLedgerLog(dataDir: string): ReadLog {
+  return readLog(logPaths(dataDir).log, VIEW, chainKeyOf(loadIdentity(dataDir).ledgerSecret));
+}
+
 interface Pending {
   readonly record: Omit<WriteRecord, 's'> | Omit<UserRecord, 's'>;
   readonly resolve: (seqno: number) => void;
   readonly reject: (error: Error) => void;
 }
 
+export interface LedgerOptions {
+  /** @default {@link DEFAULT_SIGNING} */
+  readonly signing?: SigningPolicy;
+  /** a seam for fault tests: fail or hold the log's and the watermark's writes and syncs. */
+  readonly storageHooks?: StorageHooks;
+}
+
 /**
  * The ledger itself: transactions, the Merkle tree over them, signatures and users, kept in an
  * append-only log. Writes are batched: each batch is one write and one fsync, and a signature
  * transaction (one pre-hashed ECDSA signature) covers every transaction since the previous one.
+ *
+ * A batch is first *staged* (its records appended to the tree, so a signature can cover them) and
+ * *published* only once durable: no read, status, receipt, user role or collection reflects a
+ * transaction before its batch is fsynced, and no transaction is Committed before the signature
+ * covering it and the commit watermark naming that signature are fsynced. A batch that fails is
+ * unstaged and removed from the log; nobody saw it, so its sequence numbers are free again.
  */
 export class LocalLedger {
-  /** Opens the ledger in `dataDir`, replaying and checking every stored transaction and signature. */
-  static async open(dataDir: string, identity: LedgerIdentity, signing: SigningPolicy = DEFAULT_SIGNING): Promise<LocalLedger> {
-    const path = join(dataDir, 'ledger.log');
-    const { records, tornBytes } = readLog(path, VIEW);
-    const ledger = new LocalLedger(identity, signing, await LogWriter.open(path), tornBytes);
+  /**
+   * Opens the ledger in `dataDir` (see {@link createLogFiles} for a new one), checking every stored
+   * transaction and signature against the chain, the signatures and the commit watermark. Any
+   * damage other than an incomplete final frame refuses with {@link LogCorruptError}; nothing is cut.
+   */
+  static async open(dataDir: string, identity: LedgerIdentity, options: LedgerOptions = {}): Promise<LocalLedger> {
+    const paths = logPaths(dataDir);
+    for (const [file, path] of Object.entries(paths)) {
+      if (!existsSync(path)) {
+        throw new LogCorruptError(
+          `${path} is missing although the ledger's identity exists: its ${file === 'log' ? 'history' : 'commit watermark'} was removed`,
+        );
+      }
+    }
+    const chainKey = chainKeyOf(identity.ledgerSecret);
+    const log = readLog(paths.log, VIEW, chainKey);
+    const watermark = readWatermark(paths.watermark);
+    if (!watermark) throw new LogCorruptError(`${paths.watermark} is damaged: neither of its slots is intact`);
+    checkWatermark(log, watermark);
+    const ledger = new LocalLedger(identity, options.signing ?? DEFAULT_SIGNING, log.tornBytes);
+    for (const record of log.records) ledger.replay(record);
+    ledger.verifyLatestSignature();
+    ledger.writer = await LogWriter.open(paths.log, chainKey, log.end, log.macs.at(-1), options.storageHooks);
+    ledger.watermark = await WatermarkWriter.open(paths.watermark, watermark, options.storageHooks);
     try {
-      for (const record of records) ledger.replay(record);
-      ledger.verifyLatestSignature();
+      // only now, with everything before it checked, is an incomplete final frame cut off.
+      if (log.tornAt !== undefined) await ledger.writer.undo(ledger.writer.position, new Error('cutting a torn tail'));
+      ledger.tornAt = log.tornAt;
       // transactions made durable but not signed before a crash get their signature now.
       if (ledger.hasUnsigned) await ledger.flush();
     } catch (error) {
-      await ledger.writer.close();
+      await ledger.closeFiles();
       throw error;
     }
     return ledger;
   }
 
-  /** bytes of an unacknowledged tail cut off at open. */
+  /** bytes of an unacknowledged final frame cut off at open, and where it started. */
   readonly tornBytesRecovered: number;
+  tornAt: number | undefined;
 
+  private writer!: LogWriter;
+  private watermark!: WatermarkWriter;
   private readonly tree = new MerkleTree();
-  /** per sequence number: the record, its leaf index (-1 for signatures). */
+  /** per sequence number, staged and published: the record, its leaf index (-1 for signatures). */
   private readonly records: LogRecord[] = [];
   private readonly leafIndex: number[] = [];
+  /** how many records are durable, and so visible. */
+  private published = 0;
+  /** the signatures that are durable and named by the commit watermark. */
   private readonly signatures: SignatureRecord[] = [];
   private readonly latestByCollection = new Map<string, number>();
   private readonly roles = new Map<string, LedgerRole>();
   private queue: Pending[] = [];
-  /** collections that queued writes would create, counted against the collection limit. */
+  /** collections that queued or in-flight writes would create, counted against the collection limit. */
   private queuedCollections = new Set<string>();
+  private inFlightCollections = new Set<string>();
   private flushing: Promise<void> | undefined;
   private signTimer: NodeJS.Timeout | undefined;
   private oldestUnsignedAt = 0;
   private closed = false;
+  /** set when a failed batch could not be removed from the log: no more writes until a restart. */
+  private broken: Error | undefined;
 
   private constructor(
     readonly identity: LedgerIdentity,
     private readonly signing: SigningPolicy,
-    private readonly writer: LogWriter,
     tornBytes: number,
   ) {
     this.tornBytesRecovered = tornBytes;
   }
 
-  /** The latest sequence number written. */
+  /** The latest durable sequence number. */
   get lastSeqno(): number {
-    return this.records.length;
+    return this.published;
   }
 
   /** The latest sequence number covered by a durable signature. */
@@ -124,7 +212,7 @@ export class LocalLedger {
     return this.signatures.at(-1)?.s ?? 0;
   }
 
-  /** True when transactions wait for a signature (e.g. after recovering an unsigned tail). */
+  /** True when staged or durable transactions wait for a signature (e.g. after recovering an unsigned tail). */
   get hasUnsigned(): boolean {
     return this.tree.size > (this.signatures.at(-1)?.n ?? 0);
   }
@@ -147,8 +235,9 @@ export class LocalLedger {
     if (Buffer.byteLength(collectionId, 'utf8') > LIMITS.maxCollectionIdBytes) {
       throw new LedgerLimitError('CollectionIdTooLong', `The collection id is longer than ${LIMITS.maxCollectionIdBytes} bytes.`);
     }
-    if (!this.latestByCollection.has(collectionId) && !this.queuedCollections.has(collectionId)) {
-      if (this.latestByCollection.size + this.queuedCollections.size >= LIMITS.maxCollections) {
+    const known = (c: string) => this.latestByCollection.has(c) || this.queuedCollections.has(c) || this.inFlightCollections.has(c);
+    if (!known(collectionId)) {
+      if (this.latestByCollection.size + this.queuedCollections.size + this.inFlightCollections.size >= LIMITS.maxCollections) {
         throw new LedgerLimitError('CollectionCapacityExceeded', `The ledger already holds ${LIMITS.maxCollections} collections.`);
       }
       this.queuedCollections.add(collectionId);
@@ -175,6 +264,7 @@ export class LocalLedger {
   }
 
   entry(seqno: number): Entry | undefined {
+    if (seqno > this.lastSeqno) return undefined;
     const record = this.records[seqno - 1];
     return record?.t === 'w' ? { collectionId: record.c, contents: record.d, transactionId: this.txId(seqno) } : undefined;
   }
@@ -212,6 +302,7 @@ export class LocalLedger {
   /** Signs now if anything is unsigned, and waits until every queued write is durable. */
   async flush(): Promise<void> {
     while (this.flushing || this.queue.length || this.hasUnsigned) {
+      if (this.broken) throw this.broken;
       if (this.flushing) {
         await this.flushing;
         continue;
@@ -226,12 +317,18 @@ export class LocalLedger {
     if (this.closed) return;
     await this.flush().catch(() => undefined);
     this.closed = true;
+    await this.closeFiles();
+  }
+
+  private async closeFiles(): Promise<void> {
     clearTimeout(this.signTimer);
-    await this.writer.close();
+    await this.writer?.close();
+    await this.watermark?.close();
   }
 
   private enqueue(record: Pending['record']): Promise<number> {
     if (this.closed) return Promise.reject(new LedgerUnavailableError('the ledger is shutting down'));
+    if (this.broken) return Promise.reject(this.broken);
     return new Promise((resolve, reject) => {
       this.queue.push({ record, resolve, reject });
       this.scheduleBatch();
@@ -244,41 +341,46 @@ export class LocalLedger {
     this.flushing = new Promise((resolve) => setImmediate(resolve)).then(() => this.runBatch(false).then(() => undefined));
   }
 
+  /** Stages, writes and syncs one batch, then publishes it; false when it failed and was undone. */
   private async runBatch(forceSignature: boolean): Promise<boolean> {
     const batch = this.queue;
     this.queue = [];
-    // the batch's new collections are either applied below or, if it fails, never created.
+    this.inFlightCollections = this.queuedCollections;
     this.queuedCollections = new Set();
-    const firstSeqno = this.lastSeqno + 1;
+    const firstSeqno = this.records.length + 1;
     const treeSize = this.tree.size;
     const records: LogRecord[] = batch.map((p, i) => ({ ...p.record, s: firstSeqno + i }) as LogRecord);
-    // what each record replaces, to undo the batch if it cannot be made durable.
-    const undo = records.map((r) => this.undoOf(r));
-    records.forEach((r) => this.apply(r));
+    records.forEach((r) => this.stage(r));
     if (this.hasUnsigned && this.oldestUnsignedAt === 0) this.oldestUnsignedAt = Date.now();
     const unsigned = this.tree.size - (this.signatures.at(-1)?.n ?? 0);
     const due =
       unsigned > 0 &&
       (forceSignature || unsigned >= this.signing.everyTransactions || Date.now() - this.oldestUnsignedAt >= this.signing.everyMs);
     if (due) {
-      const signature = this.sign(this.lastSeqno + 1);
-      this.apply(signature);
+      const signature = this.sign(this.records.length + 1);
+      this.stage(signature);
       records.push(signature);
     }
+    const before = this.writer.position;
     try {
-      if (records.length) await this.writer.append(records);
+      if (records.length) {
+        const macs = await this.writer.append(records);
+        if (due) await this.recordCommit(records.at(-1)!.s, macs.at(-1)!, before);
+      }
     } catch (error) {
-      // nothing of this batch is durable: forget it, so memory matches the log again.
+      // nothing of this batch became visible: unstage it, so memory matches the log again.
       this.records.length = this.leafIndex.length = firstSeqno - 1;
       this.tree.truncate(treeSize);
-      if (due) this.signatures.pop();
-      undo.reverse().forEach((restore) => restore());
-      const failure = new LedgerUnavailableError(`the ledger log could not be written: ${(error as Error).message}`);
+      this.inFlightCollections = new Set();
+      const failure = this.failure(error as Error);
       batch.forEach((p) => p.reject(failure));
       this.flushing = undefined;
-      if (this.queue.length) this.scheduleBatch();
+      if (this.queue.length && !this.broken) this.scheduleBatch();
+      else this.queue.splice(0).forEach((p) => p.reject(failure));
       return false;
     }
+    records.forEach((r) => this.publish(r));
+    this.inFlightCollections = new Set();
     if (due) this.oldestUnsignedAt = this.hasUnsigned ? Date.now() : 0;
     batch.forEach((p, i) => p.resolve(firstSeqno + i));
     this.flushing = undefined;
@@ -287,21 +389,34 @@ export class LocalLedger {
       const wait = Math.max(0, this.signing.everyMs - (Date.now() - this.oldestUnsignedAt));
       this.signTimer = setTimeout(() => {
         this.signTimer = undefined;
-        if (!this.flushing && this.hasUnsigned) this.flushing = this.runBatch(true).then(() => undefined);
+        if (!this.flushing && this.hasUnsigned && !this.broken) this.flushing = this.runBatch(true).then(() => undefined);
       }, wait);
     }
     return true;
   }
 
-  /** A function that restores the collection or user state a record is about to change. */
-  private undoOf(record: LogRecord): () => void {
-    const restore = <K, V>(map: Map<K, V>, key: K) => {
-      const previous = map.get(key);
-      return () => (previous === undefined ? map.delete(key) : map.set(key, previous));
-    };
-    if (record.t === 'w') return restore(this.latestByCollection, record.c);
-    if (record.t === 'u') return restore(this.roles, record.id);
-    return () => undefined;
+  /**
+   * Advances the commit watermark to a durable signature. If that fails, the batch is taken out of
+   * the log again: a signature that was never acknowledged must not survive a restart.
+   */
+  private async recordCommit(seqno: number, mac: Buffer, before: LogPosition): Promise<void> {
+    try {
+      await this.watermark.advance(seqno, mac);
+    } catch (error) {
+      await this.writer.undo(before, error as Error);
+      throw error;
+    }
+  }
+
+  /** What clients are told about a failed batch; a log left in an unknown state stops all writes. */
+  private failure(error: Error): Error {
+    if (error instanceof LogStateUnknownError) {
+      this.broken = new LedgerUnavailableError(
+        `the ledger log could not be written, nor the failed write removed (${error.message}); restart the local ledger`,
+      );
+      return this.broken;
+    }
+    return new LedgerUnavailableError(`the ledger log could not be written: ${error.message}`);
   }
 
   private sign(seqno: number): SignatureRecord {
@@ -313,10 +428,11 @@ export class LocalLedger {
 
   /** Applies a record read back from the log; a signature's root must match the rebuilt tree. */
   private replay(record: LogRecord): void {
-    this.apply(record);
+    this.stage(record);
+    this.publish(record);
     if (record.t !== 's') return;
     if (record.n > this.tree.size || this.tree.root(record.n).toString('hex') !== record.r) {
-      throw new LogCorruptError(
+      throw LogCorruptError.at(
         -1,
         this.txId(this.firstMismatch()),
         `is not what signature transaction ${this.txId(record.s)} signed (a transaction was altered)`,
@@ -341,7 +457,7 @@ export class LocalLedger {
         transactionId: this.txId(seqno),
       });
     } catch (error) {
-      throw new LogCorruptError(-1, this.txId(signature.s), `carries a signature that does not verify (${(error as Error).message})`);
+      throw LogCorruptError.at(-1, this.txId(signature.s), `carries a signature that does not verify (${(error as Error).message})`);
     }
   }
 
@@ -363,15 +479,17 @@ export class LocalLedger {
     };
   }
 
-  private apply(record: LogRecord): void {
+  /** Adds a record to the tree and the record list; nothing reads it before {@link publish}. */
+  private stage(record: LogRecord): void {
     this.records.push(record);
-    if (record.t === 's') {
-      this.leafIndex.push(-1);
-      this.signatures.push(record);
-      return;
-    }
-    this.leafIndex.push(this.tree.append(leafHash(this.leafComponents(record))));
-    if (record.t === 'w') this.latestByCollection.set(record.c, record.s);
+    this.leafIndex.push(record.t === 's' ? -1 : this.tree.append(leafHash(this.leafComponents(record))));
+  }
+
+  /** Makes a durable record visible: its entry, collection, user role or signature. */
+  private publish(record: LogRecord): void {
+    this.published = record.s;
+    if (record.t === 's') this.signatures.push(record);
+    else if (record.t === 'w') this.latestByCollection.set(record.c, record.s);
     else if (record.role) this.roles.set(record.id, record.role);
     else this.roles.delete(record.id);
   }

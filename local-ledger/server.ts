@@ -48,12 +48,17 @@ const MAX_BODY_BYTES = 64 * 1024;
 const CAMEL_CASE_RECEIPTS_FROM = '2024-01-26-preview';
 const ROLE_RANK: Record<LedgerRole, number> = { Reader: 1, Contributor: 2, Administrator: 3 };
 
+/** Status and code for what Node's HTTP parser refuses, as Node itself would answer them. */
+const CLIENT_ERRORS: Record<string, [number, string]> = {
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'RequestTimeout'],
+  HPE_HEADER_OVERFLOW: [431, 'RequestHeaderFieldsTooLarge'],
+};
+
 class HttpError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
-    readonly headers: Record<string, string> = {},
   ) {
     super(message);
   }
@@ -113,9 +118,17 @@ export class LedgerServer {
         keepAliveTimeout: limits.keepAliveTimeoutMs,
         connectionsCheckingInterval: limits.checkIntervalMs,
       },
-      (req, res) => void this.handle(req, res),
+      (req, res) => this.handle(req, res),
     );
     this.https.timeout = limits.requestTimeoutMs;
+    // a request Node's HTTP parser refuses (bad request line, header, chunking) still gets the Azure error shape.
+    this.https.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+      if (!socket.writable || error.code === 'ECONNRESET') return void socket.destroy();
+      const [status, code] = CLIENT_ERRORS[error.code ?? ''] ?? [400, 'BadRequest'];
+      const body = JSON.stringify({ error: { code, message: `The request could not be read (${error.code ?? 'malformed'}).` } });
+      const head = `HTTP/1.1 ${status} ${code}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close`;
+      socket.write(`${head}\r\n\r\n${body}`, () => socket.destroy());
+    });
     this.routes = this.buildRoutes();
   }
 
@@ -174,26 +187,30 @@ export class LedgerServer {
     ];
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'https://ledger');
-    let reply: Reply;
-    try {
-      const path = url.pathname.replace(/\/+$/, '') || '/';
-      const matches = this.routes.map((route) => ({ route, match: route.pattern.exec(path) })).filter((m) => m.match);
-      if (matches.length === 0) throw new HttpError(404, 'NotFound', `No route for ${req.method} ${url.pathname}.`);
-      const found = matches.find((m) => m.route.method === req.method);
-      if (!found)
-        throw new HttpError(405, 'MethodNotAllowed', `${req.method} is not allowed on ${url.pathname}.`, {
-          allow: matches.map((m) => m.route.method).join(', '),
-        });
-      await this.authorize(req, found.route.access);
-      const params = found.match!.slice(1).map((p) => decodeURIComponent(p));
-      reply = await found.route.handler({ query: url.searchParams, raw: req }, params);
-    } catch (error) {
-      reply = this.errorReply(error);
-      if (error instanceof HttpError) Object.entries(error.headers).forEach(([k, v]) => res.setHeader(k, v));
+  /**
+   * The error boundary: whatever a request holds, it gets an answer in the Azure error shape and
+   * the server keeps serving. A failure while answering closes that one connection.
+   */
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    this.route(req, res)
+      .catch((error: unknown) => this.errorReply(error))
+      .then((reply) => this.send(req, res, reply))
+      .catch(() => res.destroy());
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse): Promise<Reply> {
+    const url = parseTarget(req.url);
+    const path = url.pathname.replace(/\/+$/, '') || '/';
+    const matches = this.routes.map((route) => ({ route, match: route.pattern.exec(path) })).filter((m) => m.match);
+    if (matches.length === 0) throw new HttpError(404, 'NotFound', `No route for ${req.method} ${url.pathname}.`);
+    const found = matches.find((m) => m.route.method === req.method);
+    if (!found) {
+      res.setHeader('allow', matches.map((m) => m.route.method).join(', '));
+      throw new HttpError(405, 'MethodNotAllowed', `${req.method} is not allowed on ${url.pathname}.`);
     }
-    this.send(req, res, reply);
+    await this.authorize(req, found.route.access);
+    const params = found.match!.slice(1).map(decodeSegment);
+    return found.route.handler({ query: url.searchParams, raw: req }, params);
   }
 
   private errorReply(error: unknown): Reply {
@@ -205,7 +222,7 @@ export class LedgerServer {
         body: { error: { code: 'ServiceUnavailable', message: `${error.message}. Nothing was written; retry later.` } },
       };
     }
-    return { status: 500, body: { error: { code: 'InternalServerError', message: (error as Error).message } } };
+    return { status: 500, body: { error: { code: 'InternalServerError', message: String((error as Error)?.message ?? error) } } };
   }
 
   private send(req: IncomingMessage, res: ServerResponse, reply: Reply): void {
@@ -451,6 +468,24 @@ export class LedgerServer {
         },
       },
     };
+  }
+}
+
+/** The request target as a URL; a target no URL parser accepts is the client's error. */
+function parseTarget(target: string | undefined): URL {
+  try {
+    // a path that starts with '//' would otherwise be read as a host name.
+    return new URL(`https://ledger${target?.startsWith('/') ? target : `/${target ?? ''}`}`);
+  } catch {
+    throw new HttpError(400, 'InvalidRequestTarget', 'The request target is not a valid URL path.');
+  }
+}
+
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new HttpError(400, 'InvalidRequestTarget', `The path segment '${segment}' is not valid percent-encoding.`);
   }
 }
 

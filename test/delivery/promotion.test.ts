@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readLog } from '../../local-ledger/log';
+import { readLedgerLog } from '../../local-ledger/ledger';
 import { verifyReceipt } from '../../receipts/verify';
 import { recordAttestation } from '../../scripts/delivery/attestation';
 import { PromotionRefused } from '../../scripts/delivery/evidence-gate';
@@ -76,7 +76,7 @@ describe('promotion and attestations against local ledgers standing in for dev a
       }).transactionId,
     ).toBe(result.transactionId);
     // the attestation is in the test ledger, not the dev one.
-    const inTest = readLog(join(testLedger, 'ledger.log'), 2).records.filter((r) => r.t === 'w' && r.c === 'acl-stack-promotions');
+    const inTest = readLedgerLog(testLedger).records.filter((r) => r.t === 'w' && r.c === 'acl-stack-promotions');
     expect(inTest.length).toBeGreaterThanOrEqual(1);
   });
 

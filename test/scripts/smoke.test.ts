@@ -7,7 +7,7 @@ import { prepareLocalSmoke, type LocalSmokeSetup } from '../../scripts/smoke/tar
 import { smoke } from '../../scripts/smoke';
 import { collectReceipts, verifyAll } from '../../scripts/verify-receipt';
 import { startLocalLedger } from '../../local-ledger';
-import { readLog } from '../../local-ledger/log';
+import { readLedgerLog } from '../../local-ledger/ledger';
 import { FaultProxy, type FaultRule } from '../helpers/fault-proxy';
 import { newDataDir } from '../helpers/local-ledger';
 
@@ -37,7 +37,7 @@ function options(local: LocalSmokeSetup, overrides: Partial<SmokeOptions> = {}, 
 
 /** Entries of this run in the smoke collection, read straight from the ledger's log. */
 function entriesOfRun(local: { dataDir: string }, runId: string): number {
-  return readLog(join(local.dataDir, 'ledger.log'), 2).records.filter(
+  return readLedgerLog(local.dataDir).records.filter(
     (r) => r.t === 'w' && r.c === SMOKE_COLLECTION && JSON.parse(r.d).runId === runId,
   ).length;
 }
