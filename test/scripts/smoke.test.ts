@@ -37,9 +37,8 @@ function options(local: LocalSmokeSetup, overrides: Partial<SmokeOptions> = {}, 
 
 /** Entries of this run in the smoke collection, read straight from the ledger's log. */
 function entriesOfRun(local: { dataDir: string }, runId: string): number {
-  return readLedgerLog(local.dataDir).records.filter(
-    (r) => r.t === 'w' && r.c === SMOKE_COLLECTION && JSON.parse(r.d).runId === runId,
-  ).length;
+  return readLedgerLog(local.dataDir).records.filter((r) => r.t === 'w' && r.c === SMOKE_COLLECTION && JSON.parse(r.d).runId === runId)
+    .length;
 }
 
 describe('smoke test against the local ledger', () => {
