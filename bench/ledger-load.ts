@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { LocalLedgerInfo } from '../local-ledger';
+import { identityPaths } from '../local-ledger/identity';
 
 const REPO = join(__dirname, '..');
 
@@ -18,30 +19,51 @@ export interface LedgerFigures {
   readonly connections: number;
 }
 
-/** Runs the ledger as its own process (as users run it) with default signing settings. */
-async function spawnLedger(): Promise<{ child: ChildProcess; info: LocalLedgerInfo }> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'acl-bench-'));
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', join(REPO, 'local-ledger', 'cli.ts'), '--data', dataDir, '--port', '0', '--loading-polls', '0'],
-    {
-      cwd: REPO,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
+/** Runs a script as its own process (as users run the ledger) and reads the JSON line it prints when it serves. */
+async function spawnServer(script: string, args: string[]): Promise<{ child: ChildProcess; endpoint: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, script), ...args], {
+    cwd: REPO,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const line = await new Promise<string>((resolve) => createInterface({ input: child.stdout! }).once('line', resolve));
-  return { child, info: JSON.parse(line) };
+  return { child, endpoint: (JSON.parse(line) as LocalLedgerInfo).ledgerEndpoint };
 }
+
+const ledgerArgs = (dataDir: string) => ['--data', dataDir, '--port', '0', '--loading-polls', '0'];
 
 /** Measures the local ledger: committed writes/s and write→Committed latency under concurrent load, and receipts served/s. */
 export async function measureLedger(seconds: number, connections = 64): Promise<LedgerFigures> {
-  const { child, info } = await spawnLedger();
+  return measureServer('local-ledger/cli.ts', ledgerArgs, seconds, connections);
+}
+
+/**
+ * The same load against {@link file://./echo-server.ts}: HTTPS and JSON alone, on the same key and
+ * client certificate. The ledger's rate as a share of this one means something on a noisy machine.
+ */
+export async function measureEcho(seconds: number, connections = 64): Promise<LedgerFigures> {
+  return measureServer('bench/echo-server.ts', (dataDir) => [dataDir], seconds, connections);
+}
+
+async function measureServer(
+  script: string,
+  args: (dataDir: string) => string[],
+  seconds: number,
+  connections: number,
+): Promise<LedgerFigures> {
+  // a ledger made once gives the data folder its identity and administrator certificate.
+  const dataDir = mkdtempSync(join(tmpdir(), 'acl-bench-'));
+  const maker = await spawnServer('local-ledger/cli.ts', ledgerArgs(dataDir));
+  maker.child.kill('SIGTERM');
+  await new Promise((r) => maker.child.once('exit', r));
+  const { child, endpoint } = await spawnServer(script, args(dataDir));
+  const paths = identityPaths(dataDir);
+  const info = { ledgerEndpoint: endpoint };
   const agent = new Agent({
     keepAlive: true,
     maxSockets: connections + 1,
-    ca: readFileSync(info.serviceCertificatePath),
-    cert: readFileSync(info.adminCertificatePath),
-    key: readFileSync(info.adminKeyPath),
+    ca: readFileSync(paths.serviceCertificate),
+    cert: readFileSync(join(dataDir, 'users', 'admin.cert.pem')),
+    key: readFileSync(join(dataDir, 'users', 'admin.key.pem')),
   });
   const call = (method: string, path: string, body?: string) =>
     new Promise<{ status: number; txId: number; body: string }>((resolve, reject) => {

@@ -34,12 +34,11 @@ export async function spawnLedger(dataDir: string, options: { shellPrefix?: stri
   const exited = new Promise<Exit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const firstLine = await Promise.race([
-    new Promise<string>((resolve) => createInterface({ input: child.stdout! }).once('line', resolve)),
-    exited.then((exit) => {
-      throw new Error(`the ledger exited with ${exit.code ?? exit.signal}: ${stderr.trim()}`);
-    }),
-  ]);
+  const firstLine = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).once('line', resolve);
+    // settles nothing once the line was read: a later exit is the caller's to await.
+    void exited.then((exit) => reject(new Error(`the ledger exited with ${exit.code ?? exit.signal}: ${stderr.trim()}`)));
+  });
   return { child, info: JSON.parse(firstLine), exited, stderr: () => stderr };
 }
 
