@@ -149,15 +149,15 @@ export class LocalLedger {
     const watermark = readWatermark(paths.watermark);
     if (!watermark) throw new LogCorruptError(`${paths.watermark} is damaged: neither of its slots is intact`);
     checkWatermark(log, watermark);
-    const ledger = new LocalLedger(identity, options.signing ?? DEFAULT_SIGNING, log.tornBytes);
-    for (const record of log.records) ledger.replay(record);
-    ledger.verifyLatestSignature();
+    const ledger = new LocalLedger(identity, options.signing ?? DEFAULT_SIGNING, { bytes: log.tornBytes, at: log.tornAt });
+    const offsetOf = (seqno: number) => log.offsets[seqno - 1];
+    for (const record of log.records) ledger.replay(record, offsetOf);
+    ledger.verifyLatestSignature(offsetOf);
     ledger.writer = await LogWriter.open(paths.log, chainKey, log.end, log.macs.at(-1), options.storageHooks);
     ledger.watermark = await WatermarkWriter.open(paths.watermark, watermark, options.storageHooks);
     try {
       // only now, with everything before it checked, is an incomplete final frame cut off.
       if (log.tornAt !== undefined) await ledger.writer.undo(ledger.writer.position, new Error('cutting a torn tail'));
-      ledger.tornAt = log.tornAt;
       // transactions made durable but not signed before a crash get their signature now.
       if (ledger.hasUnsigned) await ledger.flush();
     } catch (error) {
@@ -169,7 +169,7 @@ export class LocalLedger {
 
   /** bytes of an unacknowledged final frame cut off at open, and where it started. */
   readonly tornBytesRecovered: number;
-  tornAt: number | undefined;
+  readonly tornAt: number | undefined;
 
   private writer!: LogWriter;
   private watermark!: WatermarkWriter;
@@ -197,9 +197,10 @@ export class LocalLedger {
   private constructor(
     readonly identity: LedgerIdentity,
     private readonly signing: SigningPolicy,
-    tornBytes: number,
+    torn: { bytes: number; at?: number },
   ) {
-    this.tornBytesRecovered = tornBytes;
+    this.tornBytesRecovered = torn.bytes;
+    this.tornAt = torn.at;
   }
 
   /** The latest durable sequence number. */
@@ -427,14 +428,15 @@ export class LocalLedger {
   }
 
   /** Applies a record read back from the log; a signature's root must match the rebuilt tree. */
-  private replay(record: LogRecord): void {
+  private replay(record: LogRecord, offsetOf: (seqno: number) => number): void {
     this.stage(record);
     this.publish(record);
     if (record.t !== 's') return;
     if (record.n > this.tree.size || this.tree.root(record.n).toString('hex') !== record.r) {
+      const first = this.firstMismatch();
       throw LogCorruptError.at(
-        -1,
-        this.txId(this.firstMismatch()),
+        offsetOf(first),
+        this.txId(first),
         `is not what signature transaction ${this.txId(record.s)} signed (a transaction was altered)`,
       );
     }
@@ -446,7 +448,7 @@ export class LocalLedger {
    * frame's checksum checked, one signature verification (~2.5 ms) vouches for the whole log, and
    * start-up does not grow by a verification per signature ever made.
    */
-  private verifyLatestSignature(): void {
+  private verifyLatestSignature(offsetOf: (seqno: number) => number): void {
     const signature = this.signatures.at(-1);
     if (!signature) return;
     let seqno = signature.s - 1;
@@ -457,7 +459,11 @@ export class LocalLedger {
         transactionId: this.txId(seqno),
       });
     } catch (error) {
-      throw LogCorruptError.at(-1, this.txId(signature.s), `carries a signature that does not verify (${(error as Error).message})`);
+      throw LogCorruptError.at(
+        offsetOf(signature.s),
+        this.txId(signature.s),
+        `carries a signature that does not verify (${(error as Error).message})`,
+      );
     }
   }
 
