@@ -97,6 +97,12 @@ describe('local ledger start-up refuses a damaged log and cuts nothing', () => {
     await expectRefused(l, tampered, `2.${frame.record.s}`, frame.offset, /damaged frame header/);
   });
 
+  test('bytes inserted between two records are refused where they start', async () => {
+    const frame = frameOf(l, 'charlie');
+    const tampered = Buffer.concat([l.bytes.subarray(0, frame.offset), Buffer.from('inserted'), l.bytes.subarray(frame.offset)]);
+    await expectRefused(l, tampered, `2.${frame.record.s}`, frame.offset, /damaged frame header/);
+  });
+
   test('a whole record spliced out is refused at the record after it', async () => {
     const frame = frameOf(l, 'charlie');
     const tampered = Buffer.concat([l.bytes.subarray(0, frame.offset), l.bytes.subarray(frame.offset + frame.length)]);
