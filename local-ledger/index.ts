@@ -63,6 +63,10 @@ export async function startLocalLedger(options: LocalLedgerOptions): Promise<Run
   const dataDir = resolve(options.dataDir);
   makePrivateDirectory(dataDir);
   const releaseLock = lockDataDir(dataDir);
+  // whatever was started is stopped again if a later step fails: the lock must never be released
+  // while a server or an open log still serves this folder.
+  let ledger: LocalLedger | undefined;
+  let server: LedgerServer | undefined;
   try {
     const host = options.host ?? '127.0.0.1';
     const hostnames = [...new Set(['localhost', '127.0.0.1', '::1', host])];
@@ -70,16 +74,16 @@ export async function startLocalLedger(options: LocalLedgerOptions): Promise<Run
     if (!hasIdentity(dataDir)) createLogFiles(dataDir);
     const identity = await loadOrCreateIdentity(dataDir, options.ledgerId ?? 'acl-local', hostnames);
     const admin = await ensureAdminCertificate(dataDir);
-    const ledger = await LocalLedger.open(dataDir, identity, {
+    ledger = await LocalLedger.open(dataDir, identity, {
       signing: options.signing ?? DEFAULT_SIGNING,
       storageHooks: options.storageHooks,
     });
     if (ledger.lastSeqno === 0) {
       const users = [{ userId: admin.userId, role: 'Administrator' as const }, ...(options.initialUsers ?? [])];
-      await Promise.all(users.map((u) => ledger.setUser(u.userId, u.role)));
+      await Promise.all(users.map((u) => ledger!.setUser(u.userId, u.role)));
       await ledger.flush();
     }
-    const server = await LedgerServer.start(ledger, {
+    server = await LedgerServer.start(ledger, {
       host,
       port: options.port ?? 0,
       loadingPolls: options.loadingPolls,
@@ -97,20 +101,23 @@ export async function startLocalLedger(options: LocalLedgerOptions): Promise<Run
     };
     writeFileDurably(join(dataDir, 'running.json'), JSON.stringify({ ...info, pid: process.pid }, null, 2));
     let stopped = false;
+    const [startedLedger, startedServer] = [ledger, server];
     return {
       info,
-      ledger,
-      server,
+      ledger: startedLedger,
+      server: startedServer,
       async stop() {
         if (stopped) return;
         stopped = true;
-        await server.stop();
-        await ledger.close();
+        await startedServer.stop();
+        await startedLedger.close();
         rmSync(join(dataDir, 'running.json'), { force: true });
         releaseLock();
       },
     };
   } catch (error) {
+    await server?.stop();
+    await ledger?.close();
     releaseLock();
     throw error;
   }

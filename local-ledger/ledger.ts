@@ -72,13 +72,32 @@ export class LedgerLimitError extends Error {
   }
 }
 
+/** How much each data-plane role may do: a role allows everything a lower one does. */
+export const ROLE_RANK: Record<LedgerRole, number> = { Reader: 1, Contributor: 2, Administrator: 3 };
+
+/** Who asks for a change, and the least role it needs; checked when the change takes its place in the log. */
+export interface Actor {
+  readonly userId: string;
+  readonly needs: LedgerRole;
+}
+
+/** The actor had lost its role (or enough of it) by the time its change was ordered. */
+export class LedgerAccessError extends Error {
+  constructor(
+    readonly status: 401 | 403,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** The log could not be written (disk full, read-only folder): nothing was acknowledged. */
 export class LedgerUnavailableError extends Error {}
 
 /**
- * The log must hold the signature the commit watermark names, exactly: a log that ends before it
- * lost a committed suffix (cut, restored from an old copy), and another record there means the
- * log was replaced.
+ * The log must hold the record the commit watermark names, exactly: a log that ends before it lost
+ * acknowledged records (cut, restored from an old copy), and another record there means the log
+ * was replaced.
  */
 function checkWatermark(log: ReadLog, watermark: Watermark): void {
   if (watermark.seqno === 0) return;
@@ -88,15 +107,11 @@ function checkWatermark(log: ReadLog, watermark: Watermark): void {
     throw LogCorruptError.at(
       log.end,
       id,
-      `was acknowledged as committed (commit watermark) but the log ends before it, after transaction ${VIEW}.${log.records.length}: committed transactions are missing`,
+      `was acknowledged (commit watermark) but the log ends before it, after transaction ${VIEW}.${log.records.length}: acknowledged transactions are missing`,
     );
   }
-  if (log.records[index].t !== 's' || !log.macs[index].equals(watermark.mac)) {
-    throw LogCorruptError.at(
-      log.offsets[index],
-      id,
-      'is not the signature the commit watermark recorded (the log was replaced or rewritten)',
-    );
+  if (!log.macs[index].equals(watermark.mac)) {
+    throw LogCorruptError.at(log.offsets[index], id, 'is not the record the commit watermark recorded (the log was replaced or rewritten)');
   }
 }
 
@@ -107,6 +122,7 @@ export function readLedgerLog(dataDir: string): ReadLog {
 
 interface Pending {
   readonly record: Omit<WriteRecord, 's'> | Omit<UserRecord, 's'>;
+  readonly actor?: Actor;
   readonly resolve: (seqno: number) => void;
   readonly reject: (error: Error) => void;
 }
@@ -126,7 +142,7 @@ export interface LedgerOptions {
  * A batch is first *staged* (its records appended to the tree, so a signature can cover them) and
  * *published* only once durable: no read, status, receipt, user role or collection reflects a
  * transaction before its batch is fsynced, and no transaction is Committed before the signature
- * covering it and the commit watermark naming that signature are fsynced. A batch that fails is
+ * covering it is fsynced; every batch is answered only after the commit watermark names its last record. A batch that fails is
  * unstaged and removed from the log; nobody saw it, so its sequence numbers are free again.
  */
 export class LocalLedger {
@@ -228,8 +244,11 @@ export class LocalLedger {
     return match && Number(match[1]) === VIEW && Number(match[2]) >= 1 ? Number(match[2]) : undefined;
   }
 
-  /** Appends an entry; resolves with its sequence number once it is durable (state Pending). */
-  append(collectionId: string, contents: string): Promise<number> {
+  /**
+   * Appends an entry; resolves with its sequence number once it is durable (state Pending). With an
+   * actor, the write is refused unless the actor still has the role when the write is ordered.
+   */
+  append(collectionId: string, contents: string, actor?: Actor): Promise<number> {
     if (Buffer.byteLength(contents, 'utf8') > LIMITS.maxEntryBytes) {
       throw new LedgerLimitError('EntrySizeCapacityExceeded', `The entry is larger than ${LIMITS.maxEntryBytes} bytes.`);
     }
@@ -243,12 +262,12 @@ export class LocalLedger {
       }
       this.queuedCollections.add(collectionId);
     }
-    return this.enqueue({ t: 'w', c: collectionId, d: contents });
+    return this.enqueue({ t: 'w', c: collectionId, d: contents }, actor);
   }
 
-  /** Sets (or with null removes) a user's data-plane role; resolves once durable. */
-  setUser(userId: string, role: LedgerRole | null): Promise<number> {
-    return this.enqueue({ t: 'u', id: userId, role });
+  /** Sets (or with null removes) a user's data-plane role; resolves once durable. See {@link append} for `actor`. */
+  setUser(userId: string, role: LedgerRole | null, actor?: Actor): Promise<number> {
+    return this.enqueue({ t: 'u', id: userId, role }, actor);
   }
 
   role(userId: string): LedgerRole | undefined {
@@ -327,11 +346,11 @@ export class LocalLedger {
     await this.watermark?.close();
   }
 
-  private enqueue(record: Pending['record']): Promise<number> {
+  private enqueue(record: Pending['record'], actor: Actor | undefined): Promise<number> {
     if (this.closed) return Promise.reject(new LedgerUnavailableError('the ledger is shutting down'));
     if (this.broken) return Promise.reject(this.broken);
     return new Promise((resolve, reject) => {
-      this.queue.push({ record, resolve, reject });
+      this.queue.push({ record, actor, resolve, reject });
       this.scheduleBatch();
     });
   }
@@ -344,7 +363,7 @@ export class LocalLedger {
 
   /** Stages, writes and syncs one batch, then publishes it; false when it failed and was undone. */
   private async runBatch(forceSignature: boolean): Promise<boolean> {
-    const batch = this.queue;
+    const batch = this.admitted(this.queue);
     this.queue = [];
     this.inFlightCollections = this.queuedCollections;
     this.queuedCollections = new Set();
@@ -366,7 +385,7 @@ export class LocalLedger {
     try {
       if (records.length) {
         const macs = await this.writer.append(records);
-        if (due) await this.recordCommit(records.at(-1)!.s, macs.at(-1)!, before);
+        await this.recordAcknowledged(records.at(-1)!.s, macs.at(-1)!, before);
       }
     } catch (error) {
       // nothing of this batch became visible: unstage it, so memory matches the log again.
@@ -397,10 +416,37 @@ export class LocalLedger {
   }
 
   /**
-   * Advances the commit watermark to a durable signature. If that fails, the batch is taken out of
-   * the log again: a signature that was never acknowledged must not survive a restart.
+   * The queued changes whose actors hold the role they need at the change's place in the order,
+   * role changes earlier in the same batch included; the others are refused. Earlier batches are
+   * all published by now, so `roles` is the order's state before this batch.
    */
-  private async recordCommit(seqno: number, mac: Buffer, before: LogPosition): Promise<void> {
+  private admitted(queue: Pending[]): Pending[] {
+    const changed = new Map<string, LedgerRole | null>();
+    return queue.filter((p) => {
+      if (p.actor) {
+        const { userId, needs } = p.actor;
+        const role = changed.has(userId) ? changed.get(userId) : this.roles.get(userId);
+        if (!role) {
+          p.reject(new LedgerAccessError(401, `${userId} is not a user of this ledger.`));
+          return false;
+        }
+        if (ROLE_RANK[role] < ROLE_RANK[needs]) {
+          p.reject(new LedgerAccessError(403, `User ${userId} has the ${role} role; this operation needs ${needs}.`));
+          return false;
+        }
+      }
+      if (p.record.t === 'u') changed.set(p.record.id, p.record.role);
+      return true;
+    });
+  }
+
+  /**
+   * Advances the commit watermark to the batch's last record, before anything of the batch is
+   * answered: a later start then refuses a log that lost any acknowledged record (a cut at a frame
+   * boundary, a forged length). If that fails, the batch is taken out of the log again: a record
+   * that was never acknowledged must not survive a restart.
+   */
+  private async recordAcknowledged(seqno: number, mac: Buffer, before: LogPosition): Promise<void> {
     try {
       await this.watermark.advance(seqno, mac);
     } catch (error) {

@@ -289,16 +289,16 @@ export class LogWriter {
 export class LogStateUnknownError extends Error {}
 
 /*
- * The commit watermark: a small file beside the log recording the latest signature transaction
- * that was acknowledged (its sequence number and chain MAC). A log that ends before it, or holds
- * another record there, lost or changed a committed suffix. Two slots, written alternately, each
+ * The commit watermark: a small file beside the log recording the last record of the latest
+ * acknowledged batch (its sequence number and chain MAC). A log that ends before it, or holds
+ * another record there, lost or changed acknowledged records. Two slots, written alternately, each
  * with its own checksum, so a write torn by a crash leaves the previous one readable.
  */
 const SLOT = 4 + 4 + MAC + 32;
 
 export interface Watermark {
   readonly generation: number;
-  /** the sequence number of the latest acknowledged signature; 0 before the first. */
+  /** the sequence number of the latest acknowledged record; 0 before the first. */
   readonly seqno: number;
   readonly mac: Buffer;
 }
@@ -345,7 +345,7 @@ export class WatermarkWriter {
     return this.current.seqno;
   }
 
-  /** Records a newer acknowledged signature durably, in the slot the previous one is not in. */
+  /** Records a newer acknowledged record durably, in the slot the previous one is not in. */
   async advance(seqno: number, mac: Buffer): Promise<void> {
     const next = { generation: this.current.generation + 1, seqno, mac };
     await this.file.writeAt(encodeWatermark(next), (next.generation % 2) * SLOT);

@@ -4,7 +4,15 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { LEDGER_ROLES, type LedgerRole } from '../constructs/ledger/ledger-roles';
-import { DEFAULT_COLLECTION, LedgerLimitError, LedgerUnavailableError, type LocalLedger } from './ledger';
+import {
+  DEFAULT_COLLECTION,
+  LedgerAccessError,
+  LedgerLimitError,
+  LedgerUnavailableError,
+  ROLE_RANK,
+  type Actor,
+  type LocalLedger,
+} from './ledger';
 import { ARM_AUDIENCE, LEDGER_AUDIENCE, verifyToken } from './tokens';
 
 export interface ServerOptions {
@@ -46,7 +54,6 @@ export const DEFAULT_HTTP_LIMITS: HttpLimits = {
 const MAX_BODY_BYTES = 64 * 1024;
 /** api-versions from this one on return camelCase receipts; earlier ones, snake_case as on the 2022 wire. */
 const CAMEL_CASE_RECEIPTS_FROM = '2024-01-26-preview';
-const ROLE_RANK: Record<LedgerRole, number> = { Reader: 1, Contributor: 2, Administrator: 3 };
 
 /** Status and code for what Node's HTTP parser refuses, as Node itself would answer them. */
 const CLIENT_ERRORS: Record<string, [number, string]> = {
@@ -67,6 +74,8 @@ class HttpError extends Error {
 interface Request {
   readonly query: URLSearchParams;
   readonly raw: IncomingMessage;
+  /** the authenticated ledger user and the role the route needs; checked again when a change is ordered. */
+  readonly actor?: Actor;
 }
 interface Reply {
   readonly status?: number;
@@ -174,7 +183,7 @@ export class LedgerServer {
       })),
       r('GET', '/app/users/([^/]+)', 'Administrator', async (_, [id]) => this.getUser(id)),
       r('PATCH', '/app/users/([^/]+)', 'Administrator', (req, [id]) => this.patchUser(req, id)),
-      r('DELETE', '/app/users/([^/]+)', 'Administrator', (_, [id]) => this.deleteUser(id)),
+      r('DELETE', '/app/users/([^/]+)', 'Administrator', (req, [id]) => this.deleteUser(req, id)),
       r('GET', '/app/enclaveQuotes', 'Reader', async () => this.enclaveQuotes()),
       r('GET', '/app/governance/constitution', 'Reader', async () => this.constitution()),
       r('GET', '/app/governance/members', 'Reader', async () => ({ body: { members: [] } })),
@@ -208,13 +217,21 @@ export class LedgerServer {
       res.setHeader('allow', matches.map((m) => m.route.method).join(', '));
       throw new HttpError(405, 'MethodNotAllowed', `${req.method} is not allowed on ${url.pathname}.`);
     }
-    await this.authorize(req, found.route.access);
+    const { access } = found.route;
+    const userId = await this.authorize(req, access);
     const params = found.match!.slice(1).map(decodeSegment);
-    return found.route.handler({ query: url.searchParams, raw: req }, params);
+    const actor = userId && access !== 'none' && access !== 'arm' ? { userId, needs: access } : undefined;
+    return found.route.handler({ query: url.searchParams, raw: req, actor }, params);
   }
 
   private errorReply(error: unknown): Reply {
     if (error instanceof HttpError) return { status: error.status, body: { error: { code: error.code, message: error.message } } };
+    if (error instanceof LedgerAccessError) {
+      return {
+        status: error.status,
+        body: { error: { code: error.status === 401 ? 'Unauthorized' : 'Forbidden', message: error.message } },
+      };
+    }
     if (error instanceof LedgerLimitError) return { status: 400, body: { error: { code: error.code, message: error.message } } };
     if (error instanceof LedgerUnavailableError) {
       return {
@@ -241,9 +258,9 @@ export class LedgerServer {
     res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
   }
 
-  /** Maps the caller to a ledger user (client certificate or bearer token) and checks its role. */
-  private async authorize(req: IncomingMessage, access: Route['access']): Promise<void> {
-    if (access === 'none') return;
+  /** Maps the caller to a ledger user (client certificate or bearer token), checks its role and returns its id. */
+  private async authorize(req: IncomingMessage, access: Route['access']): Promise<string | undefined> {
+    if (access === 'none') return undefined;
     const authorization = req.headers.authorization;
     const bearer = authorization?.startsWith('Bearer ') ? authorization.slice(7) : undefined;
     if (access === 'arm') {
@@ -252,7 +269,7 @@ export class LedgerServer {
       await verifyToken(this.ledger.identity.tokenIssuerKey, bearer, [ARM_AUDIENCE, this.endpoint]).catch((e: Error) => {
         throw new HttpError(401, 'InvalidAuthenticationToken', `The access token is invalid: ${e.message}`);
       });
-      return;
+      return undefined;
     }
     let userId: string | undefined;
     if (bearer) {
@@ -268,6 +285,7 @@ export class LedgerServer {
     if (ROLE_RANK[role] < ROLE_RANK[access]) {
       throw new HttpError(403, 'Forbidden', `User ${userId} has the ${role} role; this operation needs ${access}.`);
     }
+    return userId;
   }
 
   /** The fingerprint of a connection's client certificate, read once per connection (it is costly). */
@@ -290,7 +308,7 @@ export class LedgerServer {
       throw new HttpError(400, 'InvalidRequestBody', 'The body must be a JSON object with a string "contents".');
     }
     const collectionId = req.query.get('collectionId') ?? DEFAULT_COLLECTION;
-    const seqno = await this.ledger.append(collectionId, body.contents);
+    const seqno = await this.ledger.append(collectionId, body.contents, req.actor);
     return { body: { collectionId }, transactionId: this.ledger.txId(seqno) };
   }
 
@@ -407,13 +425,13 @@ export class LedgerServer {
         `The body must be {"assignedRole": ${LEDGER_ROLES.map((r) => `"${r}"`).join(' | ')}}.`,
       );
     }
-    const seqno = await this.ledger.setUser(userId, body.assignedRole as LedgerRole);
+    const seqno = await this.ledger.setUser(userId, body.assignedRole as LedgerRole, req.actor);
     return { body: { assignedRole: body.assignedRole, userId }, transactionId: this.ledger.txId(seqno) };
   }
 
-  private async deleteUser(userId: string): Promise<Reply> {
+  private async deleteUser(req: Request, userId: string): Promise<Reply> {
     if (!this.ledger.role(userId)) throw new HttpError(404, 'UserNotFound', `${userId} is not a user of this ledger.`);
-    const seqno = await this.ledger.setUser(userId, null);
+    const seqno = await this.ledger.setUser(userId, null, req.actor);
     return { status: 204, transactionId: this.ledger.txId(seqno) };
   }
 

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
 import { startLocalLedger } from '../../local-ledger';
 import { loadIdentity } from '../../local-ledger/identity';
 import { readLedgerLog } from '../../local-ledger/ledger';
 import { chainKeyOf, encodeRecords, LogCorruptError, type LogRecord } from '../../local-ledger/log';
-import { spawnLedger } from '../helpers/ledger-process';
+import { adminClient, spawnLedger } from '../helpers/ledger-process';
 import { newDataDir, startTestLedger, waitForCommit } from '../helpers/local-ledger';
 
 interface StoppedLedger {
@@ -119,9 +120,7 @@ describe('local ledger start-up refuses a damaged log and cuts nothing', () => {
       tampered,
       `2.${lastSignature.record.s}`,
       frame.offset,
-      new RegExp(
-        `acknowledged as committed \\(commit watermark\\) but the log ends before it, after transaction 2\\.${frame.record.s - 1}`,
-      ),
+      new RegExp(`acknowledged \\(commit watermark\\) but the log ends before it, after transaction 2\\.${frame.record.s - 1}`),
     );
   });
 
@@ -133,7 +132,7 @@ describe('local ledger start-up refuses a damaged log and cuts nothing', () => {
     await ledger.stop();
     const lastSignature = readLedgerLog(l.dataDir).records.at(-1)!;
     const copy = readFileSync(join(older, 'copy'));
-    await expectRefused(l, copy, `2.${lastSignature.s}`, copy.length, /committed transactions are missing/);
+    await expectRefused(l, copy, `2.${lastSignature.s}`, copy.length, /acknowledged transactions are missing/);
   });
 
   test('a well-formed record appended with a valid checksum but without the ledger secret is refused, not signed', async () => {
@@ -154,7 +153,7 @@ describe('local ledger start-up refuses a damaged log and cuts nothing', () => {
     const tail = encodeRecords(rewritten, key, before.macs[index - 1]).bytes;
     writeFileSync(l.log, Buffer.concat([l.bytes.subarray(0, frame.offset), tail]));
     await expect(startLocalLedger({ dataDir: l.dataDir })).rejects.toThrow(
-      /is not (what signature transaction 2\.\d+ signed|the signature the commit watermark recorded)/,
+      /is not (what signature transaction 2\.\d+ signed|the record the commit watermark recorded)/,
     );
   });
 
@@ -184,6 +183,57 @@ describe('local ledger start-up refuses a damaged log and cuts nothing', () => {
     await expect(spawnLedger(l.dataDir)).rejects.toThrow(
       `the ledger exited with 1: local ledger: ledger log corrupt at byte ${frame.offset}: transaction 2.${frame.record.s} fails its integrity check`,
     );
+  });
+});
+
+describe('local ledger start-up refuses to lose acknowledged writes that were never signed', () => {
+  /** A ledger process killed after two acknowledged writes that no signature covers yet. */
+  async function killedWithUnsignedTail(): Promise<StoppedLedger> {
+    const dataDir = newDataDir();
+    const ledger = await spawnLedger(dataDir, { args: ['--sign-every-ms', '600000'] });
+    const client = adminClient(ledger.info);
+    for (const contents of ['pending one', 'pending two']) {
+      const response = await client.path('/app/transactions').post({ body: { contents } });
+      expect(
+        (await client.path('/app/transactions/{transactionId}/status', response.headers['x-ms-ccf-transaction-id'] as string).get()).body,
+      ).toMatchObject({
+        state: 'Pending',
+      });
+    }
+    ledger.child.kill('SIGKILL');
+    await ledger.exited;
+    const log = join(dataDir, 'ledger.log');
+    const read = readLedgerLog(dataDir);
+    const ends = [...read.offsets.slice(1), read.end];
+    return {
+      dataDir,
+      log,
+      bytes: readFileSync(log),
+      frames: read.records.map((record, i) => ({ record, offset: read.offsets[i], length: ends[i] - read.offsets[i] })),
+    };
+  }
+
+  test('a cut at a frame boundary that drops an acknowledged, unsigned write is refused', async () => {
+    const l = await killedWithUnsignedTail();
+    const last = frameOf(l, 'pending two');
+    expect(l.frames.at(-1)!.record.s).toBe(last.record.s);
+    await expectRefused(
+      l,
+      l.bytes.subarray(0, last.offset),
+      `2.${last.record.s}`,
+      last.offset,
+      /acknowledged \(commit watermark\) but the log ends before it/,
+    );
+  });
+
+  test('a length forged with a valid CRC, to make an acknowledged frame look torn, is refused', async () => {
+    const l = await killedWithUnsignedTail();
+    const last = frameOf(l, 'pending two');
+    const tampered = Buffer.from(l.bytes);
+    const length = tampered.readUInt32BE(last.offset) + 1000;
+    tampered.writeUInt32BE(length, last.offset);
+    tampered.writeUInt32BE(crc32(tampered.subarray(last.offset, last.offset + 4)), last.offset + 4);
+    await expectRefused(l, tampered, `2.${last.record.s}`, last.offset, /acknowledged \(commit watermark\) but the log ends before it/);
   });
 });
 
