@@ -1,15 +1,23 @@
 import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
 import { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
-import { AzurermBackend, LocalBackend, TerraformOutput, TerraformStack, type Construct } from '../constructs/core';
+import { AzurermBackend, Lazy, LocalBackend, TerraformOutput, TerraformResource, TerraformStack, type Construct } from '../constructs/core';
 import { Guardrails, renderTags, type TagSet } from '../constructs/governance';
 import { KeyVault } from '../constructs/key-vault';
 import { ConfidentialLedger } from '../constructs/ledger';
 import { LogAnalyticsWorkspace } from '../constructs/monitoring';
 import { PrivateEndpoint } from '../constructs/networking';
 import type { Environment } from './environment-config';
+import { AZURERM_VERSION_CONSTRAINT, TERRAFORM_REQUIRED_VERSION, requiredResourceProviders } from './terraform-requirements';
 
 /** The stack name of an environment: `acl-<environment>`. */
 export const stackName = (environment: string): string => `acl-${environment}`;
+
+/**
+ * Where a stack without `backend` keeps its state: `state/<stack>.tfstate` beside the cdktf output
+ * folder, never inside it (every synth replaces `<outdir>/stacks/`). Relative to the stack's folder,
+ * where terraform runs, so the synthesized JSON is the same on every machine.
+ */
+export const localStatePath = (stack: string): string => `../../../state/${stack}.tfstate`;
 
 /**
  * One environment's confidential ledger and what surrounds it. Composition only: every
@@ -29,11 +37,29 @@ export class LedgerStack extends TerraformStack {
       tenantId: env.tenantId,
       // pipelines authenticate with OIDC workload identity through ARM_USE_OIDC / ARM_CLIENT_ID.
       storageUseAzuread: true,
+      // by default azurerm 4.x registers ~66 resource providers while configuring, i.e. during plan,
+      // which a plan identity may not do; the ones this stack needs are a checked prerequisite.
+      resourceProviderRegistrations: 'none',
+    });
+    // the prebuilt bindings write azurerm 4.55.0 exactly; see terraform-requirements.ts for why not.
+    this.addOverride('terraform.required_providers.azurerm.version', AZURERM_VERSION_CONSTRAINT);
+    this.addOverride('terraform.required_version', TERRAFORM_REQUIRED_VERSION);
+    // read by preflight and by reviewers: what the subscription must have registered.
+    this.addOverride('//.prerequisites', {
+      resourceProviders: Lazy.listValue({
+        produce: () =>
+          requiredResourceProviders(
+            this.node
+              .findAll()
+              .filter((n): n is TerraformResource => n instanceof TerraformResource)
+              .map((r) => r.terraformResourceType),
+          ),
+      }),
     });
     if (env.backend) {
       new AzurermBackend(this, { ...env.backend, subscriptionId: env.subscriptionId, tenantId: env.tenantId, useAzureadAuth: true });
     } else {
-      new LocalBackend(this, { path: `terraform.${stackName(env.name)}.tfstate` });
+      new LocalBackend(this, { path: localStatePath(stackName(env.name)) });
     }
 
     const tags: TagSet = {

@@ -44,7 +44,7 @@ describe('synthAll', () => {
     const prod = stackJson(outdir, 'acl-prod');
     expect(dev.resource.azurerm_resource_group).toBeDefined();
     expect(prod.resource.azurerm_resource_group).toBeUndefined();
-    expect(dev.terraform.backend).toEqual({ local: { path: 'terraform.acl-dev.tfstate' } });
+    expect(dev.terraform.backend).toEqual({ local: { path: '../../../state/acl-dev.tfstate' } });
     expect(prod.terraform.backend.azurerm).toMatchObject({ key: 'acl-prod.tfstate', use_azuread_auth: true });
     expect(Object.values<any>(prod.resource.azurerm_confidential_ledger)[0]).toMatchObject({
       ledger_type: 'Private',
