@@ -30,6 +30,9 @@ function resourceId(type: string) {
 }
 
 const nonEmpty = z.string().trim().min(1, { error: 'must not be empty' });
+const resourceGroupName = z
+  .string()
+  .regex(/^[-\w.()]{1,89}[-\w()]$/, { error: 'must be 1–90 letters, digits, -_.() and not end with a period' });
 
 const privateDnsZone = z.discriminatedUnion('mode', [
   z.strictObject({
@@ -80,7 +83,7 @@ export const environmentSchema = z.strictObject({
   tenantId: guid,
   location: z.enum(ACL_REGIONS),
   resourceGroup: z.strictObject({
-    name: z.string().regex(/^[-\w.()]{1,89}[-\w()]$/, { error: 'must be 1–90 letters, digits, -_.() and not end with a period' }),
+    name: resourceGroupName,
     /** true: this stack creates the group; false: the landing zone already did. */
     create: z.boolean(),
   }),
@@ -121,14 +124,15 @@ export const environmentSchema = z.strictObject({
     z.strictObject({ mode: z.literal('existing'), workspaceId: resourceId('Microsoft.OperationalInsights/workspaces') }),
   ]),
   /** remote state; without it, state stays in a local file next to the stack. */
+  // backend settings are never templates in Terraform, so escaping cannot apply: only plain names pass.
   backend: z
     .strictObject({
-      resourceGroupName: nonEmpty,
+      resourceGroupName,
       storageAccountName: z.string().regex(/^[a-z0-9]{3,24}$/, { error: 'must be 3–24 lower-case letters and digits' }),
       containerName: z
         .string()
         .regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, { error: 'must be 3–63 lower-case letters, digits and single hyphens' }),
-      key: nonEmpty,
+      key: z.string().regex(/^[\w./-]{1,1024}$/, { error: 'must be 1–1024 letters, digits and ._-/ (a blob name)' }),
     })
     .optional(),
   guardrails: z

@@ -1,6 +1,15 @@
 import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
 import { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
-import { AzurermBackend, Lazy, LocalBackend, TerraformOutput, TerraformResource, TerraformStack, type Construct } from '../constructs/core';
+import {
+  AzurermBackend,
+  Lazy,
+  LocalBackend,
+  TerraformOutput,
+  TerraformResource,
+  TerraformStack,
+  terraformLiterals,
+  type Construct,
+} from '../constructs/core';
 import { Guardrails, renderTags, type TagSet } from '../constructs/governance';
 import { KeyVault } from '../constructs/key-vault';
 import { ConfidentialLedger } from '../constructs/ledger';
@@ -28,8 +37,10 @@ export class LedgerStack extends TerraformStack {
   readonly keyVault: KeyVault;
   readonly guardrails: Guardrails;
 
-  constructor(scope: Construct, env: Environment) {
-    super(scope, stackName(env.name));
+  constructor(scope: Construct, config: Environment) {
+    super(scope, stackName(config.name));
+    // every string below comes from an environment file: none may reach Terraform as a template.
+    const env = terraformLiterals(config);
 
     new AzurermProvider(this, 'azurerm', {
       features: [{}],
