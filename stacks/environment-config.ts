@@ -4,7 +4,16 @@ import { z } from 'zod';
 import { GUARDRAIL_RULE_IDS, LOCK_LEVELS, MIN_SUPPRESSION_REASON_LENGTH, TIERS } from '../constructs/governance';
 import { DATA_CLASSIFICATIONS } from '../constructs/governance/tags';
 import { KEY_VAULT_SKUS, SOFT_DELETE_RETENTION_DAYS } from '../constructs/key-vault';
-import { ACL_REGIONS, GEOGRAPHIES, LEDGER_ROLES, LEDGER_TYPES, PRINCIPAL_TYPES, type LedgerPrincipal } from '../constructs/ledger';
+import {
+  ACL_REGIONS,
+  GEOGRAPHIES,
+  LEDGER_ROLES,
+  LEDGER_TYPES,
+  PRINCIPAL_TYPES,
+  REGION_DISPLAY_NAMES,
+  normalizeRegion,
+  type LedgerPrincipal,
+} from '../constructs/ledger';
 import { LOG_RETENTION_DAYS } from '../constructs/monitoring';
 
 /*
@@ -81,7 +90,12 @@ export const environmentSchema = z.strictObject({
   tier: z.enum(TIERS),
   subscriptionId: guid,
   tenantId: guid,
-  location: z.enum(ACL_REGIONS),
+  // ARM names (`westeurope`) or the portal's display names (`West Europe`), stored as ARM names.
+  location: z
+    .string()
+    .transform(normalizeRegion)
+    .pipe(z.enum(ACL_REGIONS))
+    .describe(`an Azure region that offers confidential ledger: ${ACL_REGIONS.map((r) => `${r} (${REGION_DISPLAY_NAMES[r]})`).join(', ')}`),
   resourceGroup: z.strictObject({
     name: resourceGroupName,
     /** true: this stack creates the group; false: the landing zone already did. */
@@ -127,6 +141,8 @@ export const environmentSchema = z.strictObject({
   // backend settings are never templates in Terraform, so escaping cannot apply: only plain names pass.
   backend: z
     .strictObject({
+      /** the subscription of the state storage account; commonly a platform subscription, not the workload's. */
+      subscriptionId: guid,
       resourceGroupName,
       storageAccountName: z.string().regex(/^[a-z0-9]{3,24}$/, { error: 'must be 3–24 lower-case letters and digits' }),
       containerName: z
@@ -201,8 +217,46 @@ export function loadEnvironments(dir: string): Environment[] {
     if (Array.isArray(result)) problems.push(...result);
     else environments.push(result);
   }
+  problems.push(...crossFileProblems(environments));
   if (problems.length) throw new EnvironmentConfigError(problems);
   return environments;
+}
+
+/** Azure's default quota of confidential ledgers per subscription (acl-iac.md, "Two ledgers per subscription by default"). */
+export const LEDGERS_PER_SUBSCRIPTION = 2;
+
+/**
+ * What no single file shows: a copied file that reuses another's globally unique names or state, and
+ * more ledgers in one subscription than Azure's quota allows.
+ */
+function crossFileProblems(environments: readonly Environment[]): string[] {
+  /** Files sharing a value, for every value more than `limit` files share. */
+  const sharing = (key: (env: Environment) => string | undefined, limit = 1): [string, string][] => {
+    const byValue = new Map<string, string[]>();
+    for (const env of environments) {
+      const value = key(env);
+      if (value !== undefined) byValue.set(value, [...(byValue.get(value) ?? []), env.file]);
+    }
+    return [...byValue].filter(([, files]) => files.length > limit).map(([value, files]) => [value, files.join(', ')]);
+  };
+  return [
+    ...sharing((env) => env.ledger.name).map(
+      ([name, files]) =>
+        `${files}: ledger.name "${name}" is the same in each; a ledger name is its global DNS name (https://${name}.confidential-ledger.azure.com), give each environment its own`,
+    ),
+    ...sharing((env) => env.keyVault.name.toLowerCase()).map(
+      ([name, files]) =>
+        `${files}: keyVault.name "${name}" is the same in each; vault names are globally unique, give each environment its own`,
+    ),
+    ...sharing((env) => env.backend && `${env.backend.storageAccountName}/${env.backend.containerName}/${env.backend.key}`).map(
+      ([blob, files]) =>
+        `${files}: backend "${blob}" is the same state blob in each; the stacks would overwrite each other's state, give each its own backend.key`,
+    ),
+    ...sharing((env) => env.subscriptionId.toLowerCase(), LEDGERS_PER_SUBSCRIPTION).map(
+      ([subscription, files]) =>
+        `${files}: subscriptionId "${subscription}" would hold a ledger for each, more than Azure's default quota of ${LEDGERS_PER_SUBSCRIPTION} confidential ledgers per subscription; use a subscription per environment or have the quota raised first`,
+    ),
+  ];
 }
 
 /** Loads and validates one environment file. */

@@ -12,7 +12,7 @@ import {
 } from '../constructs/core';
 import { Guardrails, renderTags, type TagSet } from '../constructs/governance';
 import { KeyVault } from '../constructs/key-vault';
-import { ConfidentialLedger } from '../constructs/ledger';
+import { ConfidentialLedger, subscriptionScopedRole } from '../constructs/ledger';
 import { LogAnalyticsWorkspace } from '../constructs/monitoring';
 import { PrivateEndpoint } from '../constructs/networking';
 import type { Environment } from './environment-config';
@@ -68,7 +68,7 @@ export class LedgerStack extends TerraformStack {
       }),
     });
     if (env.backend) {
-      new AzurermBackend(this, { ...env.backend, subscriptionId: env.subscriptionId, tenantId: env.tenantId, useAzureadAuth: true });
+      new AzurermBackend(this, { ...env.backend, tenantId: env.tenantId, useAzureadAuth: true });
     } else {
       new LocalBackend(this, { path: localStatePath(stackName(env.name)) });
     }
@@ -103,7 +103,12 @@ export class LedgerStack extends TerraformStack {
       ledgerType: env.ledger.type,
       allowedGeographies: env.ledger.allowedGeographies,
       dataPlanePrincipals: env.ledger.principals,
-      roleAssignments: env.ledger.roleAssignments,
+      roleAssignments: Object.fromEntries(
+        Object.entries(env.ledger.roleAssignments).map(([key, a]) => [
+          key,
+          { ...a, roleDefinitionIdOrName: subscriptionScopedRole(a.roleDefinitionIdOrName, env.subscriptionId) },
+        ]),
+      ),
       lock: env.ledger.lock,
       preventDestroy: env.ledger.preventDestroy,
       tags,

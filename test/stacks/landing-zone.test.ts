@@ -12,7 +12,7 @@ import {
   requiredResourceProviders,
 } from '../../stacks/terraform-requirements';
 import { REPO_ROOT } from '../helpers/environments';
-import { ADMIN_OBJECT_ID, TENANT_ID, environmentFile, writeEnvironmentSet } from '../helpers/environment-sets';
+import { ADMIN_OBJECT_ID, TENANT_ID, environmentFile, guidFor, writeEnvironmentSet } from '../helpers/environment-sets';
 import { Template, emptyStack } from '../helpers/template';
 
 const synthesized = (files: Record<string, unknown>) => {
@@ -127,5 +127,94 @@ describe('a lock added before grants and settings', () => {
     const lock = Template.synth(stack).only('azurerm_management_lock') as any;
     expect(lock.depends_on).toContain(`azurerm_role_assignment.${late.friendlyUniqueId}`);
     expect(lock.depends_on.filter((d: string) => d.startsWith('azurerm_monitor_diagnostic_setting.'))).toHaveLength(1);
+  });
+});
+
+describe('what one file cannot show, and forms people copy from the portal', () => {
+  const refusal = (files: Record<string, unknown>) => {
+    try {
+      synthAll({ environmentsDir: writeEnvironmentSet(files), outdir: mkdtempSync(join(tmpdir(), 'acl-lz-out-')) });
+    } catch (error) {
+      return (error as Error).message;
+    }
+    throw new Error('synth was not refused');
+  };
+  const withBackend = (name: string, key: string) => ({
+    ...environmentFile(name),
+    backend: {
+      subscriptionId: guidFor('state'),
+      resourceGroupName: 'rg-state',
+      storageAccountName: 'ststate',
+      containerName: 'tfstate',
+      key,
+    },
+  });
+
+  test('state lives in the subscription the backend names, not the workload subscription', () => {
+    const stack = synthesized({ a: withBackend('a', 'a.tfstate') })('a');
+    expect(stack.terraform.backend.azurerm).toMatchObject({ subscription_id: guidFor('state'), key: 'a.tfstate', use_azuread_auth: true });
+    expect(stack.provider.azurerm[0].subscription_id).toBe(guidFor('a'));
+  });
+
+  test('a backend without subscriptionId is refused, naming the field', () => {
+    const env = withBackend('a', 'a.tfstate');
+    delete (env.backend as any).subscriptionId;
+    expect(refusal({ a: env })).toContain('a.json: backend.subscriptionId is missing');
+  });
+
+  test('a copied file is refused for every name and state it shares, naming both files', () => {
+    const a = withBackend('a', 'shared.tfstate');
+    const copy = {
+      ...withBackend('b', 'shared.tfstate'),
+      ledger: { ...a.ledger },
+      keyVault: { ...a.keyVault, name: a.keyVault.name.toUpperCase() },
+    };
+    const message = refusal({ a, b: copy });
+    expect(message).toMatch(/a\.json, .*b\.json: ledger\.name "acl-gen-a" is the same in each; a ledger name is its global DNS name/);
+    expect(message).toMatch(/a\.json, .*b\.json: keyVault\.name "kv-gen-a" is the same in each/);
+    expect(message).toMatch(/a\.json, .*b\.json: backend "ststate\/tfstate\/shared\.tfstate" is the same state blob in each/);
+  });
+
+  test('two ledgers in one subscription pass; a third is refused naming the quota', () => {
+    const inOne = (name: string) => ({ ...environmentFile(name), subscriptionId: guidFor('shared') });
+    expect(() =>
+      synthAll({ environmentsDir: writeEnvironmentSet({ a: inOne('a'), b: inOne('b') }), outdir: mkdtempSync(join(tmpdir(), 'acl-lz-')) }),
+    ).not.toThrow();
+    expect(refusal({ a: inOne('a'), b: inOne('b'), c: inOne('c') })).toMatch(
+      /a\.json, .*b\.json, .*c\.json: subscriptionId "[0-9a-f-]+" would hold a ledger for each, more than Azure's default quota of 2 confidential ledgers per subscription/,
+    );
+  });
+
+  test.each(['West Europe', 'west europe', 'westeurope'])('location %j is accepted and written as westeurope', (location) => {
+    expect(
+      synthesized({ a: { ...environmentFile('a'), location } })('a').resource.azurerm_confidential_ledger.Ledger_B7379752.location,
+    ).toBe('westeurope');
+  });
+
+  test('an unknown display name is refused with the allowed regions', () => {
+    expect(refusal({ a: { ...environmentFile('a'), location: 'West US' } })).toContain(
+      'a.json: location "westus" is not allowed; expected one of: australiaeast',
+    );
+  });
+
+  test.each([
+    ['a bare role-definition GUID', 'acdd72a7-3385-48ef-bd42-f606fba81ae7'],
+    ['a tenant-level role-definition id', '/providers/Microsoft.Authorization/roleDefinitions/ACDD72A7-3385-48EF-BD42-F606FBA81AE7'],
+  ])('%s becomes the subscription-scoped id ARM returns', (_, role) => {
+    const env = environmentFile('a');
+    env.ledger.roleAssignments.auditors.roleDefinitionIdOrName = role;
+    const assignment = Object.values<any>(synthesized({ a: env })('a').resource.azurerm_role_assignment)[0];
+    expect(assignment.role_definition_id).toBe(
+      `/subscriptions/${guidFor('a')}/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7`,
+    );
+    expect(assignment.role_definition_name).toBeUndefined();
+  });
+
+  test('a prod-tier file may suppress nothing', () => {
+    const env = {
+      ...environmentFile('a'),
+      guardrails: { suppressions: [{ ruleId: 'ACL-KV4', reason: 'the vault is reached over its IP allow-list' }] },
+    };
+    expect(refusal({ a: env })).toContain('a.json: acl-a: guardrails.suppressions ["ACL-KV4"] are refused in tier prod');
   });
 });
