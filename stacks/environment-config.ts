@@ -49,6 +49,8 @@ const privateDnsZone = z.discriminatedUnion('mode', [
     virtualNetworkIds: z.array(resourceId('Microsoft.Network/virtualNetworks')).min(1, { error: 'must list at least one virtual network' }),
   }),
   z.strictObject({ mode: z.literal('existing'), zoneId: resourceId('Microsoft.Network/privateDnsZones') }),
+  /** the landing zone's Azure Policy adds the zone group (ALZ deployIfNotExists). */
+  z.strictObject({ mode: z.literal('policy') }),
 ]);
 
 const privateEndpoint = z.strictObject({
@@ -128,6 +130,8 @@ export const environmentSchema = z.strictObject({
     allowedIpRanges: z.array(z.cidrv4({ error: 'must be an IPv4 CIDR range like 203.0.113.0/24' })).default([]),
     lock: z.enum(LOCK_LEVELS).optional(),
     privateEndpoint: privateEndpoint.optional(),
+    /** `policy`: the landing zone's Azure Policy deploys the vault's diagnostic settings. */
+    diagnostics: z.enum(['create', 'policy']).default('create'),
   }),
   logAnalytics: z.discriminatedUnion('mode', [
     z.strictObject({

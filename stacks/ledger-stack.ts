@@ -139,7 +139,9 @@ export class LedgerStack extends TerraformStack {
       lock: env.keyVault.lock,
       tags,
     });
-    this.keyVault.addDiagnosticSetting('logs', { workspaceResourceId });
+    // the ledger's diagnostics stay ours in every mode: they are the record of who read and wrote (ACL-L4).
+    if (env.keyVault.diagnostics === 'create') this.keyVault.addDiagnosticSetting('logs', { workspaceResourceId });
+    else this.keyVault.leaveDiagnosticsToPolicy();
     if (env.keyVault.privateEndpoint) this.keyVault.addPrivateEndpoint('default', env.keyVault.privateEndpoint);
 
     this.guardrails = Guardrails.of(this, { tier: env.tier, suppressions: env.guardrails.suppressions });

@@ -2,6 +2,9 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { TerraformStack } from '../../constructs/core';
+import { GUARDRAIL_RULES, Guardrails } from '../../constructs/governance';
+import { KeyVault } from '../../constructs/key-vault';
 import { ConfidentialLedger } from '../../constructs/ledger';
 import { synthAll } from '../../stacks/synth';
 import {
@@ -216,5 +219,76 @@ describe('what one file cannot show, and forms people copy from the portal', () 
       guardrails: { suppressions: [{ ruleId: 'ACL-KV4', reason: 'the vault is reached over its IP allow-list' }] },
     };
     expect(refusal({ a: env })).toContain('a.json: acl-a: guardrails.suppressions ["ACL-KV4"] are refused in tier prod');
+  });
+});
+
+describe('DNS and diagnostics owned by the landing zone', () => {
+  const withDns = (privateDnsZone: unknown, diagnostics?: string) => {
+    const env = environmentFile('a');
+    env.keyVault.privateEndpoint.privateDnsZone = privateDnsZone;
+    if (diagnostics) env.keyVault.diagnostics = diagnostics;
+    return synthesized({ a: env })('a');
+  };
+  const vnet = `/subscriptions/${guidFor('a')}/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet`;
+  const zoneId = `/subscriptions/${guidFor('hub')}/resourceGroups/rg-dns/providers/Microsoft.Network/privateDnsZones/privatelink.vaultcore.azure.net`;
+  const endpointOf = (stack: any) => Object.values<any>(stack.resource.azurerm_private_endpoint)[0];
+
+  test('create: the zone, its VNet link and a zone group to it', () => {
+    const stack = withDns({ mode: 'create', virtualNetworkIds: [vnet] });
+    expect(Object.values<any>(stack.resource.azurerm_private_dns_zone).map((z) => z.name)).toEqual(['privatelink.vaultcore.azure.net']);
+    expect(Object.keys(stack.resource.azurerm_private_dns_zone_virtual_network_link)).toHaveLength(1);
+    expect(endpointOf(stack).private_dns_zone_group.private_dns_zone_ids).toEqual([
+      expect.stringMatching(/^\$\{azurerm_private_dns_zone\./),
+    ]);
+  });
+
+  test('existing: a zone group to the given zone, and no zone of its own', () => {
+    const stack = withDns({ mode: 'existing', zoneId });
+    expect(stack.resource.azurerm_private_dns_zone).toBeUndefined();
+    expect(endpointOf(stack).private_dns_zone_group).toEqual({ name: 'default', private_dns_zone_ids: [zoneId] });
+    expect(endpointOf(stack).lifecycle).toBeUndefined();
+  });
+
+  test('policy: no zone, no zone group, and later changes to the zone group ignored; prod still passes every guardrail', () => {
+    const stack = withDns({ mode: 'policy' });
+    expect(stack.resource.azurerm_private_dns_zone).toBeUndefined();
+    expect(endpointOf(stack).private_dns_zone_group).toBeUndefined();
+    expect(endpointOf(stack).lifecycle).toEqual({ ignore_changes: ['private_dns_zone_group'] });
+    expect(stack['//'].guardrails).toMatchObject({ tier: 'prod', suppressions: [] });
+    expect(JSON.stringify(stack)).not.toContain('"privatelink.');
+  });
+
+  test('vault diagnostics left to policy: no vault setting, the ledger keeps its own, prod passes', () => {
+    const stack = withDns({ mode: 'policy' }, 'policy');
+    const settings = Object.values<any>(stack.resource.azurerm_monitor_diagnostic_setting);
+    expect(settings).toHaveLength(1);
+    expect(settings[0].target_resource_id).toMatch(/^\$\{azurerm_confidential_ledger\./);
+    expect(settings[0].enabled_log.map((l: any) => l.category)).toEqual(['transactionlogs', 'userdefinedlogs']);
+  });
+
+  test('ACL-KV3 accepts a vault only with its own audit setting or with diagnostics left to policy, never both', () => {
+    const vault = () => {
+      const stack = emptyStack();
+      return new KeyVault(stack, 'KeyVault', {
+        name: 'kv-diagnostics',
+        resourceGroupName: 'rg',
+        location: 'westeurope',
+        tenantId: TENANT_ID,
+        tags: { environment: 'x', owner: 'o', costCenter: 'c', dataClassification: 'internal' },
+      });
+    };
+    const findings = (v: KeyVault) =>
+      Guardrails.of(TerraformStack.of(v), { tier: 'prod', rules: GUARDRAIL_RULES.filter((r) => r.id === 'ACL-KV3') })
+        .check()
+        .map((f) => f.ruleId);
+    const workspaceResourceId = '/subscriptions/x/resourceGroups/y/providers/Microsoft.OperationalInsights/workspaces/z';
+    expect(findings(vault())).toEqual(['ACL-KV3']);
+    const byPolicy = vault();
+    byPolicy.leaveDiagnosticsToPolicy();
+    expect(findings(byPolicy)).toEqual([]);
+    expect(() => byPolicy.addDiagnosticSetting('logs', { workspaceResourceId })).toThrow(/diagnostics "policy" .*choose one/);
+    const own = vault();
+    own.addDiagnosticSetting('logs', { workspaceResourceId });
+    expect(() => own.leaveDiagnosticsToPolicy()).toThrow(/diagnostics "policy" conflicts with a diagnostic setting/);
   });
 });
