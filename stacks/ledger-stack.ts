@@ -1,6 +1,7 @@
 import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
 import { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
 import {
+  App,
   AzurermBackend,
   Lazy,
   LocalBackend,
@@ -57,15 +58,7 @@ export class LedgerStack extends TerraformStack {
     this.addOverride('terraform.required_version', TERRAFORM_REQUIRED_VERSION);
     // read by preflight and by reviewers: what the subscription must have registered.
     this.addOverride('//.prerequisites', {
-      resourceProviders: Lazy.listValue({
-        produce: () =>
-          requiredResourceProviders(
-            this.node
-              .findAll()
-              .filter((n): n is TerraformResource => n instanceof TerraformResource)
-              .map((r) => r.terraformResourceType),
-          ),
-      }),
+      resourceProviders: Lazy.listValue({ produce: () => requiredResourceProviders(this.resourceTypes()) }),
     });
     if (env.backend) {
       new AzurermBackend(this, { ...env.backend, tenantId: env.tenantId, useAzureadAuth: true });
@@ -152,4 +145,25 @@ export class LedgerStack extends TerraformStack {
     new TerraformOutput(this, 'identity_service_endpoint', { value: this.ledger.identityServiceEndpoint });
     new TerraformOutput(this, 'key_vault_uri', { value: this.keyVault.vaultUri });
   }
+
+  /** The Terraform resource types this stack emits. */
+  resourceTypes(): string[] {
+    return [
+      ...new Set(
+        this.node
+          .findAll()
+          .filter((n): n is TerraformResource => n instanceof TerraformResource)
+          .map((r) => r.terraformResourceType),
+      ),
+    ].sort();
+  }
+}
+
+/** What deploying an environment needs from its subscription and its deploying identity (for preflight). */
+export function stackRequirements(env: Environment): {
+  readonly resourceProviders: readonly string[];
+  readonly resourceTypes: readonly string[];
+} {
+  const types = new LedgerStack(new App(), env).resourceTypes();
+  return { resourceProviders: requiredResourceProviders(types), resourceTypes: types };
 }

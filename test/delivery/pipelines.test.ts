@@ -58,6 +58,18 @@ describe('GitHub Actions workflows', () => {
     expect(delivery.jobs['deploy-dev'].if).toContain("github.ref == 'refs/heads/main'");
   });
 
+  test('preflight runs before plan as the plan identity, and before apply as the deploy identity', () => {
+    const planSteps = delivery.jobs.plan.steps.map((s: any) => `${s.name ?? ''} ${s.run ?? ''}`);
+    const preflight = planSteps.findIndex((t: string) =>
+      t.includes('npm run preflight -- --env "${{ matrix.environment }}" --identity plan'),
+    );
+    expect(preflight).toBeGreaterThanOrEqual(0);
+    expect(preflight).toBeLessThan(planSteps.findIndex((t: string) => t.includes('-out=tfplan')));
+    const deployPreflight = stepIndex(/npm run preflight -- --env "\$\{\{ inputs\.environment \}\}"\s*$/);
+    expect(deployPreflight).toBeGreaterThanOrEqual(0);
+    expect(deployPreflight).toBeLessThan(stepIndex(/apply -input=false .*tfplan/));
+  });
+
   test('allow one deployment per environment at a time, never cancelling a running one', () => {
     expect(deployJob.concurrency).toEqual({ group: 'deploy-${{ inputs.environment }}', 'cancel-in-progress': false });
   });
@@ -175,6 +187,16 @@ describe('Azure DevOps pipeline', () => {
     expect(steps.find((s: any) => s.task === 'PublishPipelineArtifact@1' && s.inputs.artifact.startsWith('evidence-'))).toMatchObject({
       condition: 'always()',
     });
+  });
+
+  test('preflight runs before plan as the plan identity, and before apply as the deploy identity', () => {
+    const planSteps = pipeline.stages.find((s: any) => s.stage === 'Plan').jobs[0].steps.map(text);
+    const preflight = planSteps.findIndex((t: string) => t.includes('npm run preflight -- --env "$(environment)" --identity plan'));
+    expect(preflight).toBeGreaterThanOrEqual(0);
+    expect(preflight).toBeLessThan(planSteps.findIndex((t: string) => t.includes('-out=tfplan')));
+    const deployPreflight = stepIndex(/npm run preflight -- --env "\$\{\{ parameters\.environment \}\}"$/);
+    expect(deployPreflight).toBeGreaterThanOrEqual(0);
+    expect(deployPreflight).toBeLessThan(stepIndex(/apply -input=false/));
   });
 
   test('keeps each environment plan as an artifact', () => {
