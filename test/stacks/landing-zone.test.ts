@@ -66,6 +66,7 @@ describe('provider and Terraform versions', () => {
     expect(installs.length).toBe(4);
     expect(new Set(installs)).toEqual(new Set([TERRAFORM_VERSION]));
     expect(read('docs/landing-zone.md')).toContain(`Terraform ${TERRAFORM_VERSION}`);
+    expect(read('README.md')).toContain(`Terraform ${TERRAFORM_VERSION}`);
   });
 });
 
@@ -290,5 +291,26 @@ describe('DNS and diagnostics owned by the landing zone', () => {
     const own = vault();
     own.addDiagnosticSetting('logs', { workspaceResourceId });
     expect(() => own.leaveDiagnosticsToPolicy()).toThrow(/diagnostics "policy" conflicts with a diagnostic setting/);
+  });
+});
+
+describe('Node versions', () => {
+  const read = (path: string) => readFileSync(join(REPO_ROOT, path), 'utf8');
+
+  test('.nvmrc names a major the engines field supports, and both pipelines use it', () => {
+    const major = read('.nvmrc').trim();
+    const engines = JSON.parse(read('package.json')).engines.node as string;
+    expect(engines.split('||').map((r) => r.trim().replace(/^\^/, '').split('.')[0])).toContain(major);
+    for (const file of ['.github/workflows/delivery.yml', '.github/workflows/deploy-environment.yml']) {
+      for (const job of Object.values<any>(parse(read(file)).jobs)) {
+        for (const step of job.steps ?? [])
+          if (step.uses?.startsWith('actions/setup-node')) expect(step.with).toMatchObject({ 'node-version-file': '.nvmrc' });
+      }
+    }
+    for (const file of ['pipelines/azure-pipelines.yml', 'pipelines/templates/deploy-stage.yml']) {
+      const specs = [...read(file).matchAll(/versionSpec: (\S+)/g)].map((m) => m[1]);
+      expect(specs.length).toBeGreaterThan(0);
+      expect(new Set(specs)).toEqual(new Set([`${major}.x`]));
+    }
   });
 });
