@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
 import { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
 import {
@@ -164,6 +167,12 @@ export function stackRequirements(env: Environment): {
   readonly resourceProviders: readonly string[];
   readonly resourceTypes: readonly string[];
 } {
-  const types = new LedgerStack(new App(), env).resourceTypes();
-  return { resourceProviders: requiredResourceProviders(types), resourceTypes: types };
+  // cdktf's App creates its output folder at once; nothing is synthesized into it.
+  const outdir = mkdtempSync(join(tmpdir(), 'acl-requirements-'));
+  try {
+    const types = new LedgerStack(new App({ outdir }), env).resourceTypes();
+    return { resourceProviders: requiredResourceProviders(types), resourceTypes: types };
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
 }
