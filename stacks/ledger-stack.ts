@@ -30,7 +30,7 @@ export const stackName = (environment: string): string => `acl-${environment}`;
  * folder, never inside it (every synth replaces `<outdir>/stacks/`). Relative to the stack's folder,
  * where terraform runs, so the synthesized JSON is the same on every machine.
  */
-export const localStatePath = (stack: string): string => `../../../state/${stack}.tfstate`;
+const localStatePath = (stack: string): string => `../../../state/${stack}.tfstate`;
 
 /**
  * One environment's confidential ledger and what surrounds it. Composition only: every

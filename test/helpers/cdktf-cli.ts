@@ -7,7 +7,7 @@ import { REPO_ROOT } from './environments';
  * (`Cannot find module '../build/Debug/pty.node'`). Tests of the CLI run only where it starts;
  * `npm run plan` / `npm run deploy` cover the deploy path everywhere.
  */
-export const CDKTF_CLI_STARTS =
+const CDKTF_CLI_STARTS =
   spawnSync(process.execPath, ['-e', "require('@cdktf/node-pty-prebuilt-multiarch')"], { cwd: REPO_ROOT }).status === 0;
 
 /** `test` where the cdktf CLI starts, else `test.skip`; see {@link CDKTF_CLI_SKIPPED}. */
