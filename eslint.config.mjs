@@ -3,7 +3,7 @@ import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'cdktf.out/', '.gen/', 'coverage/', 'evidence/', '.local-ledger/'] },
+  { ignores: ['node_modules/', 'dist/', 'cdktf.out/', 'state/', '.gen/', 'coverage/', 'evidence/', '.local-ledger/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

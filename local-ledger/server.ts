@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { LEDGER_ROLES, type LedgerRole } from '../constructs/ledger/ledger-roles';
+import { armStandInRoutes } from './arm-stand-in';
 import {
   DEFAULT_COLLECTION,
   LedgerAccessError,
@@ -193,6 +194,8 @@ export class LedgerServer {
         'arm',
         async (_, p) => this.armLedger(p),
       ),
+      // what npm run preflight reads (arm-stand-in.ts)
+      ...armStandInRoutes(this.ledger.identity).map((a) => r(a.method, a.path, 'arm', (req, params) => a.handler(params, req.raw))),
     ];
   }
 

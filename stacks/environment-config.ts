@@ -4,7 +4,16 @@ import { z } from 'zod';
 import { GUARDRAIL_RULE_IDS, LOCK_LEVELS, MIN_SUPPRESSION_REASON_LENGTH, TIERS } from '../constructs/governance';
 import { DATA_CLASSIFICATIONS } from '../constructs/governance/tags';
 import { KEY_VAULT_SKUS, SOFT_DELETE_RETENTION_DAYS } from '../constructs/key-vault';
-import { ACL_REGIONS, GEOGRAPHIES, LEDGER_ROLES, LEDGER_TYPES, PRINCIPAL_TYPES, type LedgerPrincipal } from '../constructs/ledger';
+import {
+  ACL_REGIONS,
+  GEOGRAPHIES,
+  LEDGER_ROLES,
+  LEDGER_TYPES,
+  PRINCIPAL_TYPES,
+  REGION_DISPLAY_NAMES,
+  normalizeRegion,
+  type LedgerPrincipal,
+} from '../constructs/ledger';
 import { LOG_RETENTION_DAYS } from '../constructs/monitoring';
 
 /*
@@ -30,6 +39,9 @@ function resourceId(type: string) {
 }
 
 const nonEmpty = z.string().trim().min(1, { error: 'must not be empty' });
+const resourceGroupName = z
+  .string()
+  .regex(/^[-\w.()]{1,89}[-\w()]$/, { error: 'must be 1–90 letters, digits, -_.() and not end with a period' });
 
 const privateDnsZone = z.discriminatedUnion('mode', [
   z.strictObject({
@@ -37,6 +49,8 @@ const privateDnsZone = z.discriminatedUnion('mode', [
     virtualNetworkIds: z.array(resourceId('Microsoft.Network/virtualNetworks')).min(1, { error: 'must list at least one virtual network' }),
   }),
   z.strictObject({ mode: z.literal('existing'), zoneId: resourceId('Microsoft.Network/privateDnsZones') }),
+  /** the landing zone's Azure Policy adds the zone group (ALZ deployIfNotExists). */
+  z.strictObject({ mode: z.literal('policy') }),
 ]);
 
 const privateEndpoint = z.strictObject({
@@ -78,9 +92,14 @@ export const environmentSchema = z.strictObject({
   tier: z.enum(TIERS),
   subscriptionId: guid,
   tenantId: guid,
-  location: z.enum(ACL_REGIONS),
+  // ARM names (`westeurope`) or the portal's display names (`West Europe`), stored as ARM names.
+  location: z
+    .string()
+    .transform(normalizeRegion)
+    .pipe(z.enum(ACL_REGIONS))
+    .describe(`an Azure region that offers confidential ledger: ${ACL_REGIONS.map((r) => `${r} (${REGION_DISPLAY_NAMES[r]})`).join(', ')}`),
   resourceGroup: z.strictObject({
-    name: z.string().regex(/^[-\w.()]{1,89}[-\w()]$/, { error: 'must be 1–90 letters, digits, -_.() and not end with a period' }),
+    name: resourceGroupName,
     /** true: this stack creates the group; false: the landing zone already did. */
     create: z.boolean(),
   }),
@@ -111,6 +130,8 @@ export const environmentSchema = z.strictObject({
     allowedIpRanges: z.array(z.cidrv4({ error: 'must be an IPv4 CIDR range like 203.0.113.0/24' })).default([]),
     lock: z.enum(LOCK_LEVELS).optional(),
     privateEndpoint: privateEndpoint.optional(),
+    /** `policy`: the landing zone's Azure Policy deploys the vault's diagnostic settings. */
+    diagnostics: z.enum(['create', 'policy']).default('create'),
   }),
   logAnalytics: z.discriminatedUnion('mode', [
     z.strictObject({
@@ -121,14 +142,17 @@ export const environmentSchema = z.strictObject({
     z.strictObject({ mode: z.literal('existing'), workspaceId: resourceId('Microsoft.OperationalInsights/workspaces') }),
   ]),
   /** remote state; without it, state stays in a local file next to the stack. */
+  // backend settings are never templates in Terraform, so escaping cannot apply: only plain names pass.
   backend: z
     .strictObject({
-      resourceGroupName: nonEmpty,
+      /** the subscription of the state storage account; commonly a platform subscription, not the workload's. */
+      subscriptionId: guid,
+      resourceGroupName,
       storageAccountName: z.string().regex(/^[a-z0-9]{3,24}$/, { error: 'must be 3–24 lower-case letters and digits' }),
       containerName: z
         .string()
         .regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, { error: 'must be 3–63 lower-case letters, digits and single hyphens' }),
-      key: nonEmpty,
+      key: z.string().regex(/^[\w./-]{1,1024}$/, { error: 'must be 1–1024 letters, digits and ._-/ (a blob name)' }),
     })
     .optional(),
   guardrails: z
@@ -197,8 +221,46 @@ export function loadEnvironments(dir: string): Environment[] {
     if (Array.isArray(result)) problems.push(...result);
     else environments.push(result);
   }
+  problems.push(...crossFileProblems(environments));
   if (problems.length) throw new EnvironmentConfigError(problems);
   return environments;
+}
+
+/** Azure's default quota of confidential ledgers per subscription (acl-iac.md, "Two ledgers per subscription by default"). */
+export const LEDGERS_PER_SUBSCRIPTION = 2;
+
+/**
+ * What no single file shows: a copied file that reuses another's globally unique names or state, and
+ * more ledgers in one subscription than Azure's quota allows.
+ */
+function crossFileProblems(environments: readonly Environment[]): string[] {
+  /** Files sharing a value, for every value more than `limit` files share. */
+  const sharing = (key: (env: Environment) => string | undefined, limit = 1): [string, string][] => {
+    const byValue = new Map<string, string[]>();
+    for (const env of environments) {
+      const value = key(env);
+      if (value !== undefined) byValue.set(value, [...(byValue.get(value) ?? []), env.file]);
+    }
+    return [...byValue].filter(([, files]) => files.length > limit).map(([value, files]) => [value, files.join(', ')]);
+  };
+  return [
+    ...sharing((env) => env.ledger.name).map(
+      ([name, files]) =>
+        `${files}: ledger.name "${name}" is the same in each; a ledger name is its global DNS name (https://${name}.confidential-ledger.azure.com), give each environment its own`,
+    ),
+    ...sharing((env) => env.keyVault.name.toLowerCase()).map(
+      ([name, files]) =>
+        `${files}: keyVault.name "${name}" is the same in each; vault names are globally unique, give each environment its own`,
+    ),
+    ...sharing((env) => env.backend && `${env.backend.storageAccountName}/${env.backend.containerName}/${env.backend.key}`).map(
+      ([blob, files]) =>
+        `${files}: backend "${blob}" is the same state blob in each; the stacks would overwrite each other's state, give each its own backend.key`,
+    ),
+    ...sharing((env) => env.subscriptionId.toLowerCase(), LEDGERS_PER_SUBSCRIPTION).map(
+      ([subscription, files]) =>
+        `${files}: subscriptionId "${subscription}" would hold a ledger for each, more than Azure's default quota of ${LEDGERS_PER_SUBSCRIPTION} confidential ledgers per subscription; use a subscription per environment or have the quota raised first`,
+    ),
+  ];
 }
 
 /** Loads and validates one environment file. */

@@ -1,15 +1,36 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
 import { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
-import { AzurermBackend, LocalBackend, TerraformOutput, TerraformStack, type Construct } from '../constructs/core';
+import {
+  App,
+  AzurermBackend,
+  Lazy,
+  LocalBackend,
+  TerraformOutput,
+  TerraformResource,
+  TerraformStack,
+  terraformLiterals,
+  type Construct,
+} from '../constructs/core';
 import { Guardrails, renderTags, type TagSet } from '../constructs/governance';
 import { KeyVault } from '../constructs/key-vault';
-import { ConfidentialLedger } from '../constructs/ledger';
+import { ConfidentialLedger, subscriptionScopedRole } from '../constructs/ledger';
 import { LogAnalyticsWorkspace } from '../constructs/monitoring';
 import { PrivateEndpoint } from '../constructs/networking';
 import type { Environment } from './environment-config';
+import { AZURERM_VERSION_CONSTRAINT, TERRAFORM_REQUIRED_VERSION, requiredResourceProviders } from './terraform-requirements';
 
 /** The stack name of an environment: `acl-<environment>`. */
 export const stackName = (environment: string): string => `acl-${environment}`;
+
+/**
+ * Where a stack without `backend` keeps its state: `state/<stack>.tfstate` beside the cdktf output
+ * folder, never inside it (every synth replaces `<outdir>/stacks/`). Relative to the stack's folder,
+ * where terraform runs, so the synthesized JSON is the same on every machine.
+ */
+const localStatePath = (stack: string): string => `../../../state/${stack}.tfstate`;
 
 /**
  * One environment's confidential ledger and what surrounds it. Composition only: every
@@ -20,8 +41,10 @@ export class LedgerStack extends TerraformStack {
   readonly keyVault: KeyVault;
   readonly guardrails: Guardrails;
 
-  constructor(scope: Construct, env: Environment) {
-    super(scope, stackName(env.name));
+  constructor(scope: Construct, config: Environment) {
+    super(scope, stackName(config.name));
+    // every string below comes from an environment file: none may reach Terraform as a template.
+    const env = terraformLiterals(config);
 
     new AzurermProvider(this, 'azurerm', {
       features: [{}],
@@ -29,11 +52,21 @@ export class LedgerStack extends TerraformStack {
       tenantId: env.tenantId,
       // pipelines authenticate with OIDC workload identity through ARM_USE_OIDC / ARM_CLIENT_ID.
       storageUseAzuread: true,
+      // by default azurerm 4.x registers ~66 resource providers while configuring, i.e. during plan,
+      // which a plan identity may not do; the ones this stack needs are a checked prerequisite.
+      resourceProviderRegistrations: 'none',
+    });
+    // the prebuilt bindings write azurerm 4.55.0 exactly; see terraform-requirements.ts for why not.
+    this.addOverride('terraform.required_providers.azurerm.version', AZURERM_VERSION_CONSTRAINT);
+    this.addOverride('terraform.required_version', TERRAFORM_REQUIRED_VERSION);
+    // read by preflight and by reviewers: what the subscription must have registered.
+    this.addOverride('//.prerequisites', {
+      resourceProviders: Lazy.listValue({ produce: () => requiredResourceProviders(this.resourceTypes()) }),
     });
     if (env.backend) {
-      new AzurermBackend(this, { ...env.backend, subscriptionId: env.subscriptionId, tenantId: env.tenantId, useAzureadAuth: true });
+      new AzurermBackend(this, { ...env.backend, tenantId: env.tenantId, useAzureadAuth: true });
     } else {
-      new LocalBackend(this, { path: `terraform.${stackName(env.name)}.tfstate` });
+      new LocalBackend(this, { path: localStatePath(stackName(env.name)) });
     }
 
     const tags: TagSet = {
@@ -66,7 +99,12 @@ export class LedgerStack extends TerraformStack {
       ledgerType: env.ledger.type,
       allowedGeographies: env.ledger.allowedGeographies,
       dataPlanePrincipals: env.ledger.principals,
-      roleAssignments: env.ledger.roleAssignments,
+      roleAssignments: Object.fromEntries(
+        Object.entries(env.ledger.roleAssignments).map(([key, a]) => [
+          key,
+          { ...a, roleDefinitionIdOrName: subscriptionScopedRole(a.roleDefinitionIdOrName, env.subscriptionId) },
+        ]),
+      ),
       lock: env.ledger.lock,
       preventDestroy: env.ledger.preventDestroy,
       tags,
@@ -97,7 +135,9 @@ export class LedgerStack extends TerraformStack {
       lock: env.keyVault.lock,
       tags,
     });
-    this.keyVault.addDiagnosticSetting('logs', { workspaceResourceId });
+    // the ledger's diagnostics stay ours in every mode: they are the record of who read and wrote (ACL-L4).
+    if (env.keyVault.diagnostics === 'create') this.keyVault.addDiagnosticSetting('logs', { workspaceResourceId });
+    else this.keyVault.leaveDiagnosticsToPolicy();
     if (env.keyVault.privateEndpoint) this.keyVault.addPrivateEndpoint('default', env.keyVault.privateEndpoint);
 
     this.guardrails = Guardrails.of(this, { tier: env.tier, suppressions: env.guardrails.suppressions });
@@ -107,5 +147,32 @@ export class LedgerStack extends TerraformStack {
     new TerraformOutput(this, 'ledger_endpoint', { value: this.ledger.ledgerEndpoint });
     new TerraformOutput(this, 'identity_service_endpoint', { value: this.ledger.identityServiceEndpoint });
     new TerraformOutput(this, 'key_vault_uri', { value: this.keyVault.vaultUri });
+  }
+
+  /** The Terraform resource types this stack emits. */
+  resourceTypes(): string[] {
+    return [
+      ...new Set(
+        this.node
+          .findAll()
+          .filter((n): n is TerraformResource => n instanceof TerraformResource)
+          .map((r) => r.terraformResourceType),
+      ),
+    ].sort();
+  }
+}
+
+/** What deploying an environment needs from its subscription and its deploying identity (for preflight). */
+export function stackRequirements(env: Environment): {
+  readonly resourceProviders: readonly string[];
+  readonly resourceTypes: readonly string[];
+} {
+  // cdktf's App creates its output folder at once; nothing is synthesized into it.
+  const outdir = mkdtempSync(join(tmpdir(), 'acl-requirements-'));
+  try {
+    const types = new LedgerStack(new App({ outdir }), env).resourceTypes();
+    return { resourceProviders: requiredResourceProviders(types), resourceTypes: types };
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
   }
 }

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { App, InvalidPropError } from '../constructs/core';
 import type { GuardrailViolation } from '../constructs/governance';
@@ -79,7 +79,18 @@ function describeViolations(stacks: readonly LedgerStack[]): string {
   return `guardrails refused ${lines.length} violation${lines.length > 1 ? 's' : ''} (fix them or suppress a rule with a written reason in the environment file):\n${lines.map((l) => `  ${l}`).join('\n')}`;
 }
 
-/** Moves the staged `stacks/` and `manifest.json` over the previous output. */
+/**
+ * Terraform's working files in a stack folder, which a synth keeps: provider plugins and modules
+ * (`.terraform/`), the provider lock file, and state written there before local state moved to
+ * `state/` (move it with `terraform init -migrate-state`).
+ */
+const TERRAFORM_WORKING_FILE = /^(\.terraform|\.terraform\.lock\.hcl|.+\.tfstate(\.backup)?)$/;
+
+/**
+ * Moves the staged `stacks/` and `manifest.json` over the previous output, then carries each
+ * surviving stack's Terraform working files over from the previous output. The previous output is
+ * deleted last, so a failure midway leaves the working files in `.previous-<pid>/`, never deletes them.
+ */
 function publish(staging: string, outdir: string): void {
   const previous = join(outdir, `.previous-${process.pid}`);
   rmSync(previous, { recursive: true, force: true });
@@ -92,6 +103,14 @@ function publish(staging: string, outdir: string): void {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }
     renameSync(join(staging, entry), target);
+  }
+  const previousStacks = join(previous, 'stacks');
+  for (const stack of existsSync(previousStacks) ? readdirSync(previousStacks) : []) {
+    const now = join(outdir, 'stacks', stack);
+    if (!existsSync(now)) continue;
+    for (const file of readdirSync(join(previousStacks, stack)).filter((f) => TERRAFORM_WORKING_FILE.test(f))) {
+      renameSync(join(previousStacks, stack, file), join(now, file));
+    }
   }
   rmSync(previous, { recursive: true, force: true });
 }

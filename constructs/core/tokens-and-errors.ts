@@ -29,3 +29,24 @@ const RESOLVER = new DefaultTokenResolver(new StringConcat());
 export function resolveValue(scope: IConstruct, value: unknown): unknown {
   return Tokenization.resolve(value, { scope, preparing: false, resolver: RESOLVER });
 }
+
+/**
+ * A string from configuration made literal for Terraform: in every Terraform string, the JSON
+ * syntax included, `${` starts an interpolation and `%{` a directive, so `${file("/etc/passwd")}` in
+ * a tag would be evaluated. Doubling the first character (`$${`, `%%{`) is Terraform's escape; the
+ * value reaching Azure is unchanged.
+ * @see https://developer.hashicorp.com/terraform/language/expressions/strings#escape-sequences
+ */
+export function terraformLiteral(text: string): string {
+  return text.replace(/([$%])\{/g, '$1$1{');
+}
+
+/** Every string in a plain JSON-like value made literal for Terraform ({@link terraformLiteral}). */
+export function terraformLiterals<T>(value: T): T {
+  if (typeof value === 'string') return terraformLiteral(value) as T;
+  if (Array.isArray(value)) return value.map(terraformLiterals) as T;
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [terraformLiteral(k), terraformLiterals(v)])) as T;
+  }
+  return value;
+}

@@ -67,6 +67,15 @@ export class Guardrails implements IAspect {
       }
       this.suppressed.set(s.ruleId, s.reason.trim());
     }
+    // the promise auditors rely on: prod passes every rule, so nothing there may be waved through.
+    if (props.tier === 'prod' && this.suppressed.size) {
+      throw new InvalidPropError(
+        stack,
+        'guardrails.suppressions',
+        [...this.suppressed.keys()],
+        'are refused in tier prod: a prod stack passes every guardrail; fix the finding instead',
+      );
+    }
     stack.addOverride('//.guardrails', {
       tier: props.tier,
       enforced: this.rules.map((r) => r.id),

@@ -58,7 +58,8 @@ export function renderTags(scope: Construct, tags: TagSet): Record<string, strin
         `is not a valid Azure tag name (at most ${MAX_KEY_LENGTH} characters, none of <>%&\\?/)`,
       );
     }
-    if (value.length > MAX_VALUE_LENGTH) {
+    // values may arrive escaped for Terraform (terraformLiteral); Azure counts the text it receives.
+    if (value.replace(/([$%])\1\{/g, '$1{').length > MAX_VALUE_LENGTH) {
       throw new InvalidPropError(scope, `tags.${key}`, value, `exceeds Azure's limit of ${MAX_VALUE_LENGTH} characters`);
     }
   }

@@ -1,6 +1,7 @@
 import { KeyVault as KeyVaultResource } from '@cdktf/provider-azurerm/lib/key-vault';
 import { Construct, InvalidPropError, isLiteral } from '../core';
 import { ResourceLock, type LockLevel } from '../governance/lock';
+import { DIAGNOSTICS_BY_POLICY } from '../governance/rules/diagnostics';
 import { renderTags, type TagSet } from '../governance/tags';
 import { DiagnosticSetting, type DiagnosticSettingProps } from '../monitoring/diagnostic-settings';
 import { PrivateEndpoint, type PrivateEndpointProps } from '../networking/private-endpoint';
@@ -106,11 +107,30 @@ export class KeyVault extends Construct {
 
   /** Sends the vault's audit events and metrics to Log Analytics. */
   addDiagnosticSetting(key: string, options: Omit<DiagnosticSettingProps, 'targetResourceId' | 'targetResourceType'>): DiagnosticSetting {
+    if (this.diagnosticsByPolicy()) {
+      throw new InvalidPropError(this, 'diagnostics', 'policy', 'leaves diagnostic settings to platform policy; choose one');
+    }
     return new DiagnosticSetting(this, `Diagnostics-${key}`, {
       ...options,
       targetResourceId: this.resourceId,
       targetResourceType: KeyVault.RESOURCE_TYPE,
     });
+  }
+
+  /**
+   * Leaves the vault's diagnostic settings to the landing zone's Azure Policy, which in many
+   * landing zones deploys them to every vault: Azure refuses a second setting that sends the same
+   * category to the same workspace. Guardrail ACL-KV3 accepts the vault as covered.
+   */
+  leaveDiagnosticsToPolicy(): void {
+    if (this.node.findAll().some((n) => n instanceof DiagnosticSetting)) {
+      throw new InvalidPropError(this, 'diagnostics', 'policy', 'conflicts with a diagnostic setting this stack already sends; choose one');
+    }
+    this.resource.node.addMetadata(DIAGNOSTICS_BY_POLICY, true);
+  }
+
+  private diagnosticsByPolicy(): boolean {
+    return this.resource.node.metadata.some((m) => m.type === DIAGNOSTICS_BY_POLICY);
   }
 
   /** Reaches the vault from a subnet over private link (sub-resource `vault`). */

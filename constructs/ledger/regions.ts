@@ -41,6 +41,23 @@ const REGION_FACTS: Readonly<Record<string, RegionFacts>> = {
   westus: { geography: 'united-states', pair: 'eastus' },
 };
 
+/**
+ * Azure's display name of each ACL region (`az account list-locations --query "[].{name:name, displayName:displayName}"`),
+ * which people copy from the portal; environment files may use either form.
+ */
+export const REGION_DISPLAY_NAMES: Readonly<Record<AclRegion, string>> = {
+  australiaeast: 'Australia East',
+  eastus: 'East US',
+  southcentralus: 'South Central US',
+  southeastasia: 'Southeast Asia',
+  westeurope: 'West Europe',
+};
+
+/** A region name or display name in ARM's form: `West Europe` → `westeurope`. */
+export function normalizeRegion(region: string): string {
+  return region.toLowerCase().replace(/\s+/g, '');
+}
+
 export function isAclRegion(region: string): region is AclRegion {
   return (ACL_REGIONS as readonly string[]).includes(region);
 }

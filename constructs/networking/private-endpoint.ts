@@ -40,7 +40,17 @@ export type PrivateDnsZoneChoice =
       /** use a zone the landing zone already runs (commonly in a hub subscription). */
       readonly mode: 'existing';
       readonly zoneId: string;
+    }
+  | {
+      /**
+       * leave the zone group to the landing zone's Azure Policy (deployIfNotExists), as Azure Landing
+       * Zones do: no zone group here, and later changes to it ignored, so plans do not fight the policy.
+       */
+      readonly mode: 'policy';
     };
+
+/** The endpoint attribute a `policy`-mode endpoint leaves to Azure Policy. */
+export const POLICY_MANAGED_ATTRIBUTE = 'private_dns_zone_group';
 
 export interface PrivateEndpointProps {
   readonly name: string;
@@ -61,7 +71,12 @@ export interface PrivateEndpointProps {
 
 /**
  * A private endpoint with its DNS zone group, and optionally its private DNS zone and VNet links.
+ * Only `create` makes a `privatelink.*` zone; landing zones keep those in the hub.
+ * `policy` follows the Azure Verified Modules private-endpoint interface
+ * (`private_endpoints_manage_dns_zone_group = false`: the endpoint without `private_dns_zone_group`
+ * and `lifecycle { ignore_changes = [private_dns_zone_group] }`).
  * @see https://learn.microsoft.com/azure/private-link/private-endpoint-dns
+ * @see https://azure.github.io/Azure-Verified-Modules/specs/shared/interfaces/#private-endpoints
  */
 export class PrivateEndpoint extends Construct {
   readonly resourceId: string;
@@ -90,7 +105,7 @@ export class PrivateEndpoint extends Construct {
     }
     const tags = renderTags(this, props.tags);
 
-    let zoneId: string;
+    let zoneId: string | undefined;
     if (props.privateDnsZone.mode === 'create') {
       const links = props.privateDnsZone.virtualNetworkIds;
       if (links.length === 0) {
@@ -118,7 +133,7 @@ export class PrivateEndpoint extends Construct {
         });
       });
       zoneId = zone.id;
-    } else {
+    } else if (props.privateDnsZone.mode === 'existing') {
       zoneId = props.privateDnsZone.zoneId;
     }
 
@@ -133,7 +148,9 @@ export class PrivateEndpoint extends Construct {
         subresourceNames: [this.subresourceName],
         isManualConnection: false,
       },
-      privateDnsZoneGroup: { name: 'default', privateDnsZoneIds: [zoneId] },
+      ...(zoneId
+        ? { privateDnsZoneGroup: { name: 'default', privateDnsZoneIds: [zoneId] } }
+        : { lifecycle: { ignoreChanges: [POLICY_MANAGED_ATTRIBUTE] } }),
       tags,
     });
     this.resourceId = this.resource.id;

@@ -125,11 +125,20 @@ describe('Guardrails pack', () => {
   test('a suppression with a reason silences its rule and is kept in the synthesized output', () => {
     const stack = compose({ ledger: { ledgerType: 'Public' } });
     const reason = 'Public ledger by design: entries are published release notes';
-    const pack = Guardrails.of(stack, { tier: 'prod', suppressions: [{ ruleId: 'ACL-L1', reason }] });
+    const pack = Guardrails.of(stack, { tier: 'test', suppressions: [{ ruleId: 'ACL-L1', reason }] });
     const dir = Testing.fullSynth(stack);
     const json = JSON.parse(readFileSync(join(dir, 'stacks', 'test', 'cdk.tf.json'), 'utf8'));
     expect(pack.violations).toEqual([]);
-    expect(json['//'].guardrails).toEqual(expect.objectContaining({ tier: 'prod', suppressions: [{ ruleId: 'ACL-L1', reason }] }));
+    expect(json['//'].guardrails).toEqual(expect.objectContaining({ tier: 'test', suppressions: [{ ruleId: 'ACL-L1', reason }] }));
+  });
+
+  test('refuses any suppression in tier prod, even a well-reasoned one', () => {
+    const reason = 'Public ledger by design: entries are published release notes';
+    expect(() =>
+      Guardrails.of(compose({ ledger: { ledgerType: 'Public' } }), { tier: 'prod', suppressions: [{ ruleId: 'ACL-L1', reason }] }),
+    ).toThrow(
+      'test: guardrails.suppressions ["ACL-L1"] are refused in tier prod: a prod stack passes every guardrail; fix the finding instead',
+    );
   });
 
   test('fails for a suppression without a real reason', () => {

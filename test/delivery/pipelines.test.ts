@@ -58,6 +58,18 @@ describe('GitHub Actions workflows', () => {
     expect(delivery.jobs['deploy-dev'].if).toContain("github.ref == 'refs/heads/main'");
   });
 
+  test('preflight runs before plan as the plan identity, and before apply as the deploy identity', () => {
+    const planSteps = delivery.jobs.plan.steps.map((s: any) => `${s.name ?? ''} ${s.run ?? ''}`);
+    const preflight = planSteps.findIndex((t: string) =>
+      t.includes('npm run preflight -- --env "${{ matrix.environment }}" --identity plan'),
+    );
+    expect(preflight).toBeGreaterThanOrEqual(0);
+    expect(preflight).toBeLessThan(planSteps.findIndex((t: string) => t.includes('-out=tfplan')));
+    const deployPreflight = stepIndex(/npm run preflight -- --env "\$\{\{ inputs\.environment \}\}"\s*$/);
+    expect(deployPreflight).toBeGreaterThanOrEqual(0);
+    expect(deployPreflight).toBeLessThan(stepIndex(/apply -input=false .*tfplan/));
+  });
+
   test('allow one deployment per environment at a time, never cancelling a running one', () => {
     expect(deployJob.concurrency).toEqual({ group: 'deploy-${{ inputs.environment }}', 'cancel-in-progress': false });
   });
@@ -92,8 +104,20 @@ describe('Azure DevOps pipeline', () => {
   const pipeline = parse(read(ADO[0]));
   const template = parse(read(ADO[1]));
   const stage = template.stages[0];
-  const steps = stage.jobs[0].strategy.runOnce.deploy.steps;
-  const script = steps.find((s: any) => s.task === 'AzureCLI@2').inputs.inlineScript as string;
+  /** The deploy steps of one environment, with the template's compile-time conditions expanded. */
+  const stepsFor = (promoteFrom: string): any[] =>
+    (stage.jobs[0].strategy.runOnce.deploy.steps as any[]).flatMap((s) => {
+      const [key] = Object.keys(s);
+      if (!key.startsWith('${{ if')) return [s];
+      return promoteFrom ? s[key] : [];
+    });
+  const steps = stepsFor('dev');
+  const text = (s: any) => `${s.displayName ?? ''} ${s.script ?? ''} ${s.inputs?.inlineScript ?? ''}`;
+  const stepIndex = (pattern: RegExp) => steps.findIndex((s) => pattern.test(text(s)));
+  /** Every AzureCLI@2 step that runs terraform, in both files. */
+  const terraformSteps = [...pipeline.stages.find((s: any) => s.stage === 'Plan').jobs[0].steps, ...steps].filter(
+    (s: any) => s.task === 'AzureCLI@2' && /terraform /.test(s.inputs.inlineScript),
+  );
 
   test.each(ADO)('%s parses', (file) => {
     expect(() => parse(read(file))).not.toThrow();
@@ -118,20 +142,44 @@ describe('Azure DevOps pipeline', () => {
 
   test('uses workload identity federation, never a secret', () => {
     for (const file of ADO) expect(read(file)).not.toMatch(/ARM_CLIENT_SECRET|servicePrincipalKey|client-secret/);
-    expect(script).toContain('ARM_USE_OIDC=true');
-    expect(script).toContain('ARM_OIDC_TOKEN="$idToken"');
   });
 
-  test('gates, applies the plan, attests and smoke-tests in that order, publishing results and evidence always', () => {
+  test('terraform gets the refreshing service-connection flow for provider and backend, never the 10-minute idToken', () => {
+    for (const file of ADO) expect(read(file)).not.toMatch(/ARM_OIDC_TOKEN|\$idToken/);
+    expect(terraformSteps.length).toBe(2);
+    for (const step of terraformSteps) {
+      expect(step.env).toEqual({
+        ARM_USE_OIDC: 'true',
+        ARM_ADO_PIPELINE_SERVICE_CONNECTION_ID: expect.stringMatching(
+          /^\$\((serviceConnectionId|SERVICE_CONNECTION_ID_\$\{\{ upper\(parameters\.environment\) \}\})\)$/,
+        ),
+        SYSTEM_ACCESSTOKEN: '$(System.AccessToken)',
+        SYSTEM_OIDCREQUESTURI: '$(System.OidcRequestUri)',
+      });
+      expect(step.inputs.addSpnToEnvironment).toBe(true);
+      expect(step.inputs.inlineScript).toContain('ARM_CLIENT_ID="$servicePrincipalId"');
+    }
+    const matrix = pipeline.stages.find((s: any) => s.stage === 'Plan').jobs[0].strategy.matrix;
+    for (const env of ['dev', 'test', 'prod'])
+      expect(matrix[env].serviceConnectionId).toBe(`$(SERVICE_CONNECTION_ID_${env.toUpperCase()}_PLAN)`);
+    expect(pipeline.variables).toContainEqual({ group: 'acl-service-connections' });
+  });
+
+  test('gates, applies the plan, attests and smoke-tests in that order, each its own step, publishing results and evidence always', () => {
     const order = [
-      '--gate-only',
-      'apply -input=false -lock-timeout=5m tfplan',
-      'npm run promote -- --from',
-      'npm run attest',
-      'npm run smoke',
-    ].map((s) => script.indexOf(s));
+      /--gate-only/,
+      /apply -input=false -lock-timeout=5m tfplan/,
+      /npm run promote -- --from/,
+      /npm run attest/,
+      /npm run smoke/,
+    ].map(stepIndex);
     expect(order.every((i) => i >= 0)).toBe(true);
+    expect(new Set(order).size).toBe(order.length);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
+    // the apply step runs terraform and nothing of the ledger's.
+    expect(text(steps[order[1]])).not.toMatch(/npm run (promote|attest|smoke)/);
+    // without promoteFrom (dev), no gate and no promotion attestation.
+    expect(stepsFor('').some((s) => /--gate-only|promote -- --from/.test(text(s)))).toBe(false);
     expect(steps.find((s: any) => s.task === 'PublishTestResults@2')).toMatchObject({
       condition: 'always()',
       inputs: { testResultsFormat: 'JUnit' },
@@ -139,6 +187,16 @@ describe('Azure DevOps pipeline', () => {
     expect(steps.find((s: any) => s.task === 'PublishPipelineArtifact@1' && s.inputs.artifact.startsWith('evidence-'))).toMatchObject({
       condition: 'always()',
     });
+  });
+
+  test('preflight runs before plan as the plan identity, and before apply as the deploy identity', () => {
+    const planSteps = pipeline.stages.find((s: any) => s.stage === 'Plan').jobs[0].steps.map(text);
+    const preflight = planSteps.findIndex((t: string) => t.includes('npm run preflight -- --env "$(environment)" --identity plan'));
+    expect(preflight).toBeGreaterThanOrEqual(0);
+    expect(preflight).toBeLessThan(planSteps.findIndex((t: string) => t.includes('-out=tfplan')));
+    const deployPreflight = stepIndex(/npm run preflight -- --env "\$\{\{ parameters\.environment \}\}"$/);
+    expect(deployPreflight).toBeGreaterThanOrEqual(0);
+    expect(deployPreflight).toBeLessThan(stepIndex(/apply -input=false/));
   });
 
   test('keeps each environment plan as an artifact', () => {

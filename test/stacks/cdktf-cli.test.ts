@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CDKTF_CLI_SKIPPED, testWithCdktfCli } from '../helpers/cdktf-cli';
 import { REPO_ROOT, copyEnvironments, editEnvironment } from '../helpers/environments';
 
 const cdktf = (output: string, env: Record<string, string> = {}) =>
@@ -11,8 +12,8 @@ const cdktf = (output: string, env: Record<string, string> = {}) =>
     env: { ...process.env, CHECKPOINT_DISABLE: '1', ...env },
   });
 
-describe('npx cdktf synth', () => {
-  test('writes the three stacks with ledger, diagnostics, vault, private endpoint, locks and role assignments', () => {
+describe(`npx cdktf synth${CDKTF_CLI_SKIPPED}`, () => {
+  testWithCdktfCli('writes the three stacks with ledger, diagnostics, vault, private endpoint, locks and role assignments', () => {
     const out = mkdtempSync(join(tmpdir(), 'acl-cli-'));
     const run = cdktf(out);
     expect(run.status).toBe(0);
@@ -30,7 +31,7 @@ describe('npx cdktf synth', () => {
     }
   });
 
-  test('exits non-zero on a prod guardrail violation and writes no stack', () => {
+  testWithCdktfCli('exits non-zero on a prod guardrail violation and writes no stack', () => {
     const dir = copyEnvironments();
     editEnvironment(dir, 'prod', (c) => (c.ledger.type = 'Public'));
     const out = mkdtempSync(join(tmpdir(), 'acl-cli-'));

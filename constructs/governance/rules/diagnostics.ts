@@ -33,9 +33,19 @@ export const ledgerDiagnostics: GuardrailRule = {
     node instanceof ConfidentialLedger ? sendsLogs(node, node.id, ['transactionlogs', 'userdefinedlogs']) : NOT_APPLICABLE,
 };
 
+/**
+ * Metadata on a resource whose diagnostic settings the landing zone's Azure Policy deploys; a
+ * second setting sending the same category to the same workspace would be refused by Azure.
+ */
+export const DIAGNOSTICS_BY_POLICY = 'acl-stack:diagnostics-by-policy';
+
 export const vaultDiagnostics: GuardrailRule = {
   id: 'ACL-KV3',
-  info: 'The Key Vault sends AuditEvent to Log Analytics.',
+  info: 'The Key Vault sends AuditEvent to Log Analytics (or platform policy does).',
   explanation: 'Audit events show every access to the secrets the ledger automation uses.',
-  evaluate: (node) => (node instanceof KeyVault ? sendsLogs(node, node.id, ['AuditEvent']) : NOT_APPLICABLE),
+  evaluate: (node) => {
+    if (!(node instanceof KeyVault)) return NOT_APPLICABLE;
+    if (node.node.metadata.some((m) => m.type === DIAGNOSTICS_BY_POLICY)) return COMPLIANT;
+    return sendsLogs(node, node.id, ['AuditEvent']);
+  },
 };

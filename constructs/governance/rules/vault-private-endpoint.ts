@@ -1,5 +1,6 @@
 import { KeyVault } from '@cdktf/provider-azurerm/lib/key-vault';
 import { PrivateEndpoint } from '@cdktf/provider-azurerm/lib/private-endpoint';
+import { POLICY_MANAGED_ATTRIBUTE } from '../../networking/private-endpoint';
 import { COMPLIANT, NOT_APPLICABLE, isLocked, nonCompliant, resolved, resourcesOfType, sameResource, type GuardrailRule } from './rule';
 
 export const vaultPrivateEndpoint: GuardrailRule = {
@@ -14,7 +15,10 @@ export const vaultPrivateEndpoint: GuardrailRule = {
     );
     if (!endpoint) return nonCompliant('no private endpoint connects to the vault');
     const zones = resolved(node, endpoint.privateDnsZoneGroup.privateDnsZoneIdsInput);
-    return Array.isArray(zones) && zones.length > 0 ? COMPLIANT : nonCompliant('the private endpoint has no private DNS zone group');
+    if (Array.isArray(zones) && zones.length > 0) return COMPLIANT;
+    // left to the landing zone's deployIfNotExists policy, which adds the zone group after create.
+    if (endpoint.lifecycle?.ignoreChanges?.includes(POLICY_MANAGED_ATTRIBUTE)) return COMPLIANT;
+    return nonCompliant('the private endpoint has no private DNS zone group and does not leave it to policy');
   },
 };
 

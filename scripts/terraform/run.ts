@@ -1,0 +1,134 @@
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { stackName } from '../../stacks/ledger-stack';
+import { synthAll } from '../../stacks/synth';
+import { TERRAFORM_REQUIRED_VERSION, TERRAFORM_VERSION } from '../../stacks/terraform-requirements';
+
+/** The saved plan and its rendering, in the stack's folder, as the pipelines keep them. */
+export const PLAN_FILE = 'tfplan';
+export const PLAN_TEXT = 'plan.txt';
+
+/**
+ * The terraform command lines, the same the pipelines run (a test compares them): init with the
+ * stack's backend, plan to a file, render it, apply exactly that file.
+ */
+export function terraformCommands(stackDir: string) {
+  const chdir = `-chdir=${stackDir}`;
+  return {
+    init: [chdir, 'init', '-input=false'],
+    plan: [chdir, 'plan', '-input=false', '-lock-timeout=5m', `-out=${PLAN_FILE}`],
+    show: [chdir, 'show', '-no-color', PLAN_FILE],
+    apply: [chdir, 'apply', '-input=false', '-lock-timeout=5m', PLAN_FILE],
+  } as const;
+}
+
+/** A failure the user can act on; `exitCode` says which kind. */
+export class TerraformRunError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message);
+    this.name = 'TerraformRunError';
+  }
+}
+
+/** Exit codes of `npm run plan` and `npm run deploy`. */
+export const EXIT = { ok: 0, usage: 2, terraformMissing: 3, terraformFailed: 4 } as const;
+
+export interface TerraformRunOptions {
+  readonly environment: string;
+  readonly environmentsDir: string;
+  readonly cdktfOut: string;
+  /** the terraform executable. */
+  readonly terraform: string;
+  readonly report: (line: string) => void;
+}
+
+/**
+ * Synthesizes every environment (all or nothing), then drives terraform in one stack's folder:
+ * init, plan to a file, show it (also into plan.txt). Returns the stack's folder for
+ * {@link applySavedPlan}. Needs no cdktf CLI, so it runs on every Node version the project supports.
+ */
+export function planStack(options: TerraformRunOptions): string {
+  const stack = stackName(options.environment);
+  const { stackDirs } = synthAll({ environmentsDir: options.environmentsDir, outdir: options.cdktfOut });
+  const stackDir = stackDirs[stack];
+  if (!stackDir) {
+    throw new TerraformRunError(
+      `no environment '${options.environment}' in ${options.environmentsDir}/ (synthesized: ${Object.keys(stackDirs).join(', ')})`,
+      EXIT.usage,
+    );
+  }
+  options.report(`synthesized ${Object.keys(stackDirs).join(', ')}; running terraform in ${relative(process.cwd(), stackDir) || stackDir}`);
+  checkTerraformVersion(options.terraform);
+  const commands = terraformCommands(stackDir);
+  run(options, 'init', commands.init);
+  run(options, 'plan', commands.plan);
+  const shown = terraform(options.terraform, commands.show, 'pipe');
+  if (shown.status !== 0) throw failed('show', shown.status);
+  writeFileSync(join(stackDir, PLAN_TEXT), shown.stdout);
+  options.report(shown.stdout.trimEnd());
+  return stackDir;
+}
+
+/** Applies exactly the plan {@link planStack} saved and showed, nothing else. */
+export function applySavedPlan(options: TerraformRunOptions, stackDir: string): void {
+  run(options, 'apply', terraformCommands(stackDir).apply);
+}
+
+function run(options: TerraformRunOptions, step: string, args: readonly string[]): void {
+  options.report(`$ terraform ${args.join(' ')}`);
+  const result = terraform(options.terraform, args, 'inherit');
+  if (result.status !== 0) throw failed(step, result.status);
+}
+
+function failed(step: string, status: number | null): TerraformRunError {
+  return new TerraformRunError(`terraform ${step} failed (exit ${status ?? 'by signal'}); its output above says why`, EXIT.terraformFailed);
+}
+
+function terraform(executable: string, args: readonly string[], stdout: 'pipe' | 'inherit') {
+  const result = spawnSync(executable, args, { stdio: ['inherit', stdout, 'inherit'], encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  if (result.error) {
+    const code = (result.error as NodeJS.ErrnoException).code;
+    throw new TerraformRunError(
+      code === 'ENOENT'
+        ? `terraform not found ('${executable}'); install Terraform ${TERRAFORM_VERSION} (the pipelines' version) or pass --terraform <path>`
+        : `terraform could not be started: ${result.error.message}`,
+      EXIT.terraformMissing,
+    );
+  }
+  return result;
+}
+
+/** Refuses a terraform outside the stacks' required_version before it touches any state. */
+function checkTerraformVersion(executable: string): void {
+  const result = terraform(executable, ['version', '-json'], 'pipe');
+  let version: string | undefined;
+  try {
+    version = (JSON.parse(result.stdout) as { terraform_version?: string }).terraform_version;
+  } catch {
+    // reported below
+  }
+  if (result.status !== 0 || !version) {
+    throw new TerraformRunError(`'${executable} version -json' did not report a version; is it Terraform?`, EXIT.terraformMissing);
+  }
+  if (!satisfies(version, TERRAFORM_REQUIRED_VERSION)) {
+    throw new TerraformRunError(
+      `terraform ${version} does not satisfy the stacks' required_version "${TERRAFORM_REQUIRED_VERSION}"; install Terraform ${TERRAFORM_VERSION} (the pipelines' version)`,
+      EXIT.terraformMissing,
+    );
+  }
+}
+
+/** Whether a version meets a constraint of `>=`, `>`, `<=`, `<` and `=` clauses, comma-separated. */
+export function satisfies(version: string, constraint: string): boolean {
+  const parse = (v: string) => v.replace(/-.*$/, '').split('.').map(Number);
+  const compare = (a: number[], b: number[]) => a.map((n, i) => n - (b[i] ?? 0)).find((d) => d !== 0) ?? 0;
+  return constraint.split(',').every((clause) => {
+    const [, op, bound] = /^\s*(>=|<=|>|<|=)?\s*(\S+)\s*$/.exec(clause)!;
+    const c = compare(parse(version), parse(bound));
+    return { '>=': c >= 0, '<=': c <= 0, '>': c > 0, '<': c < 0, '=': c === 0 }[op ?? '='];
+  });
+}
