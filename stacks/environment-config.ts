@@ -6,6 +6,7 @@ import { DATA_CLASSIFICATIONS } from '../constructs/governance/tags';
 import { KEY_VAULT_SKUS, SOFT_DELETE_RETENTION_DAYS } from '../constructs/key-vault';
 import { ACL_REGIONS, GEOGRAPHIES, LEDGER_ROLES, LEDGER_TYPES, PRINCIPAL_TYPES, type LedgerPrincipal } from '../constructs/ledger';
 import { LOG_RETENTION_DAYS } from '../constructs/monitoring';
+import { alertsSchema } from './alerts-config';
 
 /*
  * The schema of one environment file, `environments/<name>.json`. Every closed set comes from the
@@ -120,6 +121,7 @@ export const environmentSchema = z.strictObject({
     }),
     z.strictObject({ mode: z.literal('existing'), workspaceId: resourceId('Microsoft.OperationalInsights/workspaces') }),
   ]),
+  alerts: alertsSchema,
   /** remote state; without it, state stays in a local file next to the stack. */
   backend: z
     .strictObject({
