@@ -7,7 +7,12 @@ import { verifyReceipt } from '../receipts/verify';
 
 export interface BulkVerifyFigures {
   readonly threads: number;
-  readonly distinct: { readonly receipts: number; readonly plainPerSecond: number; readonly oneThreadPerSecond: number; readonly poolPerSecond: number };
+  readonly distinct: {
+    readonly receipts: number;
+    readonly plainPerSecond: number;
+    readonly oneThreadPerSecond: number;
+    readonly poolPerSecond: number;
+  };
   readonly shared: { readonly receipts: number; readonly oneThreadPerSecond: number; readonly poolPerSecond: number };
 }
 

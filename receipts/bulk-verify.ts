@@ -57,7 +57,8 @@ export class ReceiptBatchVerifier {
 
   /** Checks the root's signature with the node's precomputed key; anything odd is left to verifyReceipt. */
   private proveSignature(input: unknown): void {
-    const body = (input as { receipt?: { cert?: unknown; signature?: unknown } })?.receipt ?? (input as { cert?: unknown; signature?: unknown });
+    const body =
+      (input as { receipt?: { cert?: unknown; signature?: unknown } })?.receipt ?? (input as { cert?: unknown; signature?: unknown });
     const pair = `${String(body?.cert)}\n${String(body?.signature)}`;
     if (this.proven.has(pair)) return;
     let receipt;
