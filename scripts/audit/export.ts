@@ -102,6 +102,24 @@ export async function exportLedger(options: AuditOptions): Promise<AuditResult> 
     );
   }
   replaceFile(join(dir, ARCHIVE_FILES.serviceCertificate), serviceCertificate);
+  // started now, the verification threads are ready (modules loaded) by the time the export ends.
+  const pool = new VerifierPool({ serviceCertificate, threads: options.threads });
+  try {
+    return await exportWith(options, dir, statePath, previous, serviceCertificate, certificateSha256, pool);
+  } finally {
+    await pool.close();
+  }
+}
+
+async function exportWith(
+  options: AuditOptions,
+  dir: string,
+  statePath: string,
+  previous: ExportState | undefined,
+  serviceCertificate: string,
+  certificateSha256: string,
+  pool: VerifierPool,
+): Promise<AuditResult> {
   const client = ledgerClient(options.target, serviceCertificate, options.credential, options.requestTimeoutMs ?? 60_000);
   const retry: RetryPolicy = {
     ...options.retry,
@@ -146,7 +164,7 @@ export async function exportLedger(options: AuditOptions): Promise<AuditResult> 
       const entryText = entries
         .map((e) => JSON.stringify({ collectionId: e.collectionId, transactionId: e.transactionId, contents: e.contents }) + '\n')
         .join('');
-      const receiptText = entries.map((e, i) => JSON.stringify({ transactionId: e.transactionId, response: receipts[i] }) + '\n').join('');
+      const receiptText = receipts.map((r) => JSON.stringify(r) + '\n').join('');
       writeSync(entriesFd, entryText, state.entriesBytes);
       writeSync(receiptsFd, receiptText, state.receiptsBytes);
       fsyncSync(entriesFd);
@@ -170,7 +188,7 @@ export async function exportLedger(options: AuditOptions): Promise<AuditResult> 
     closeSync(receiptsFd);
   }
   await checkCompleteness(get, dir, state);
-  return finish(dir, state, options, serviceCertificate, previous !== undefined);
+  return finish(dir, state, options, pool, previous !== undefined);
 }
 
 /** The bound, the collections and a fresh state: the snapshot every later page is read against. */
@@ -254,22 +272,10 @@ async function checkCompleteness(get: (what: string, path: string) => Promise<Re
 }
 
 /** Verifies what was written, then writes the summary and the manifest; removes the export state. */
-async function finish(
-  dir: string,
-  state: ExportState,
-  options: AuditOptions,
-  serviceCertificate: string,
-  resumed: boolean,
-): Promise<AuditResult> {
-  const pool = new VerifierPool({ serviceCertificate, threads: options.threads });
-  let facts: ArchiveFacts;
-  try {
-    options.progress.start('verify', state.entries, 'receipts');
-    facts = await checkContents(dir, state.upTo, pool, (n) => options.progress.update(n));
-    options.progress.stop();
-  } finally {
-    await pool.close();
-  }
+async function finish(dir: string, state: ExportState, options: AuditOptions, pool: VerifierPool, resumed: boolean): Promise<AuditResult> {
+  options.progress.start('verify', state.entries, 'receipts');
+  const facts = await checkContents(dir, state.upTo, pool, (n) => options.progress.update(n));
+  options.progress.stop();
   const partial: Omit<Manifest, 'files'> = {
     schema: AUDIT_SCHEMA,
     environment: options.environment,

@@ -192,7 +192,7 @@ describe('npm run audit', () => {
       ],
       [
         'a receipt re-signed by nobody, with the manifest hashes forged to match',
-        edit(ARCHIVE_FILES.receipts, 9, (r) => (r.response.receipt.signature = Buffer.alloc(70, 7).toString('base64'))),
+        edit(ARCHIVE_FILES.receipts, 9, (r) => (r.receipt.signature = Buffer.alloc(70, 7).toString('base64'))),
         true,
         /receipts\.jsonl:9: check '(signature|format)' failed: transaction 2\.\d+/,
       ],
