@@ -97,7 +97,7 @@ async function main(): Promise<number> {
   });
   if (positionals.length === 0 || (values['service-cert'] && values.ledger)) {
     console.error(
-      'usage: verify-receipt <receipt.json|evidence.json|folder>... [--service-cert <pem> | --ledger <name> [--identity-url <url>]]',
+      'usage: verify-receipt <receipt.json|evidence.json|folder|audit archive>... [--service-cert <pem> | --ledger <name> [--identity-url <url>]]',
     );
     return 2;
   }
