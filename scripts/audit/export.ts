@@ -8,7 +8,7 @@ import { ledgerClient, type LedgerCredential, type SmokeTarget } from '../smoke/
 import { checkContents, describeProblem, factsOf, type ArchiveFacts, type Manifest } from './archive';
 import { ARCHIVE_FILES, AUDIT_SCHEMA, fileDigest, jsonLines, parseTransactionId, replaceFile } from './files';
 import type { Progress } from './progress';
-import { mapBounded, readReady, type Answer, type RetryPolicy } from './requests';
+import { AuditRequestError, mapBounded, readReady, readWithRetry, type Answer, type RetryPolicy } from './requests';
 import { writeSummary } from './summary';
 
 export interface AuditOptions {
@@ -128,7 +128,7 @@ async function exportWith(
   const get = (what: string, path: string) =>
     readReady<Record<string, unknown>>(what, () => client.pathUnchecked(path).get() as PromiseLike<Answer>, retry);
 
-  let state = previous ?? (await beginExport(client, get, options.target.ledgerEndpoint, certificateSha256));
+  let state = previous ?? (await beginExport(client, get, retry, options.target.ledgerEndpoint, certificateSha256));
   const entriesFd = openSync(join(dir, ARCHIVE_FILES.entries), previous ? 'r+' : 'w');
   const receiptsFd = openSync(join(dir, ARCHIVE_FILES.receipts), previous ? 'r+' : 'w');
   try {
@@ -195,15 +195,18 @@ async function exportWith(
 async function beginExport(
   client: ConfidentialLedgerClient,
   get: (what: string, path: string) => Promise<Record<string, unknown>>,
+  retry: RetryPolicy,
   ledgerEndpoint: string,
   serviceCertificateSha256: string,
 ): Promise<ExportState> {
-  // the response's x-ms-ccf-transaction-id is the state it was served from: the export's bound.
-  const first = await client.path('/app/collections').get();
+  // a successful answer's x-ms-ccf-transaction-id is the state it was served from: the export's bound.
+  const first = await readWithRetry('collections', () => client.path('/app/collections').get() as PromiseLike<Answer>, retry);
+  if (first.status !== '200')
+    throw new AuditRequestError('collections', `HTTP ${first.status} ${JSON.stringify(first.body).slice(0, 200)}`);
   const upTo = first.headers['x-ms-ccf-transaction-id'];
   if (!parseTransactionId(upTo)) throw new AuditFailed(`the ledger's answer carries no x-ms-ccf-transaction-id (${String(upTo)})`);
   const collections: string[] = [];
-  let body = first.status === '200' ? (first.body as Record<string, unknown>) : await get('collections', '/app/collections');
+  let body = first.body as Record<string, unknown>;
   for (;;) {
     collections.push(...((body.collections as { collectionId: string }[] | undefined) ?? []).map((c) => c.collectionId));
     if (typeof body.nextLink !== 'string') break;

@@ -264,6 +264,8 @@ describe('npm run audit', () => {
 
     test('waits out 429 and 503 answers as Retry-After says, then exports everything', async () => {
       const proxy = await FaultProxy.start(ledger.info, dataDir, [
+        // a throttled first answer carries a stale x-ms-ccf-transaction-id: the bound must come from a real one.
+        { method: 'GET', path: /^\/app\/collections$/, times: 1, fault: { kind: 'answer', status: 429, headers: { 'retry-after': '0' } } },
         { method: 'GET', path: /^\/app\/transactions$/, times: 2, fault: { kind: 'answer', status: 503, headers: { 'retry-after': '0' } } },
         { method: 'GET', path: /\/receipt$/, times: 5, fault: { kind: 'answer', status: 429, headers: { 'retry-after': '0' } } },
       ]);
@@ -277,7 +279,8 @@ describe('npm run audit', () => {
           progress: { ...silent, note: (line) => notes.push(line) },
         });
         expect(lines(out, ARCHIVE_FILES.entries)).toEqual(expectedEntries(ledger, written));
-        expect(proxy.log.filter((l) => l.endsWith('→ answer'))).toHaveLength(7);
+        expect(proxy.log.filter((l) => l.endsWith('→ answer'))).toHaveLength(8);
+        expect(notes).toContain('retrying collections in 0 ms (HTTP 429)');
         expect(notes.filter((n) => /^retrying receipt of 2\.\d+ in 0 ms \(HTTP 429\)$/.test(n))).toHaveLength(5);
         expect(notes.filter((n) => /^retrying entries of orders in 0 ms \(HTTP 503\)$/.test(n))).toHaveLength(2);
       } finally {
