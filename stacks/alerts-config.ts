@@ -1,3 +1,5 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { z } from 'zod';
 import {
   EVALUATION_FREQUENCIES,
@@ -65,4 +67,16 @@ export type AlertsConfig = z.output<typeof alertsSchema>;
 /** The enabled log-search rules with their settings, as the alerts construct takes them. */
 export function enabledLogAlerts(config: AlertsConfig): Partial<Record<LogAlertKind, LogAlertSettings>> {
   return Object.fromEntries(LOG_ALERT_KINDS.filter((k) => config[k].enabled).map((k) => [k, config[k]]));
+}
+
+/**
+ * The alert rules a synthesized stack deploys (its `alert_rule_names` output), for evidence that
+ * names them; null when the stack was not synthesized or predates alerts.
+ */
+export function deployedAlertRules(outdir: string, stack: string): string[] | null {
+  const file = join(outdir, 'stacks', stack, 'cdk.tf.json');
+  if (!existsSync(file)) return null;
+  const names = (JSON.parse(readFileSync(file, 'utf8')) as { output?: Record<string, { value?: unknown }> }).output?.alert_rule_names
+    ?.value;
+  return Array.isArray(names) && names.every((n) => typeof n === 'string') ? names : null;
 }

@@ -1,6 +1,9 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { GUARDRAIL_RULES } from '../../constructs/governance';
 import { LedgerAlerts, type LedgerAlertsProps } from '../../constructs/monitoring';
-import { alertsSchema, enabledLogAlerts } from '../../stacks/alerts-config';
+import { alertsSchema, deployedAlertRules, enabledLogAlerts } from '../../stacks/alerts-config';
 import { KeyVault } from '../../constructs/key-vault';
 import { ConfidentialLedger } from '../../constructs/ledger';
 import { environmentSchema } from '../../stacks/environment-config';
@@ -291,5 +294,15 @@ describe('LedgerStack', () => {
     expect(json.output.alert_rule_names.value).toHaveLength(9);
     expect(json.output.alert_rule_names.value).toContain('alert-gen-ledger-no-writes');
     expect(stack.guardrails.check().filter((v: { ruleId: string }) => v.ruleId === 'ACL-M1')).toEqual([]);
+  });
+
+  test('the rule names can be read back from the synthesized stack, for smoke evidence', () => {
+    const { stack, json } = stackWith({ noSuccessfulWrites: { enabled: true } });
+    // laid out as synth writes it: <outdir>/stacks/<stack>/cdk.tf.json
+    const outdir = mkdtempSync(join(tmpdir(), 'acl-out-'));
+    mkdirSync(join(outdir, 'stacks', 'acl-gen'), { recursive: true });
+    writeFileSync(join(outdir, 'stacks', 'acl-gen', 'cdk.tf.json'), JSON.stringify(json));
+    expect(deployedAlertRules(outdir, 'acl-gen')).toEqual(stack.alerts.ruleNames);
+    expect(deployedAlertRules(outdir, 'acl-missing')).toBeNull();
   });
 });
