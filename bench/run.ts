@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { measureEcho, measureLedger, type LedgerFigures } from './ledger-load';
 import { measureRestart } from './restart-load';
 import { measureVerification } from './verify-load';
+import { measureAudit } from './audit-load';
+import { measureBulkVerification } from './bulk-verify-load';
 
 const REPO = join(__dirname, '..');
 const bin = (name: string) => join(REPO, 'node_modules', '.bin', name);
@@ -115,6 +117,30 @@ async function main(): Promise<void> {
     '≥ 20,000/s',
   );
   add('receipt verification, every root distinct (1 core)', `${verification.distinctRootsPerSecond}/s`, 'report');
+  const bulk = await measureBulkVerification();
+  const speedup = bulk.distinct.poolPerSecond / bulk.distinct.oneThreadPerSecond;
+  add(
+    `bulk verification, ${bulk.distinct.receipts} distinct roots, ${bulk.threads} worker threads (precomputed node keys)`,
+    `${bulk.distinct.poolPerSecond}/s`,
+    `≥ 900/s, ≥ 1.8× one thread (${speedup.toFixed(2)}×)`,
+  );
+  add(
+    '  same receipts on one thread / plain verifyReceipt (no precomputed keys)',
+    `${bulk.distinct.oneThreadPerSecond}/s / ${bulk.distinct.plainPerSecond}/s`,
+    'baselines',
+  );
+  add(
+    `bulk verification, ${bulk.shared.receipts} receipts sharing roots: worker threads / one thread`,
+    `${bulk.shared.poolPerSecond}/s / ${bulk.shared.oneThreadPerSecond}/s`,
+    '≥ 20,000/s',
+  );
+  const audit = await measureAudit(100_000);
+  add(`\`npm run audit\` of ${audit.entries} local entries: export + verification`, `${(audit.totalMs / 1000).toFixed(1)} s`, '< 60 s');
+  add(
+    '  export / verification; offline re-verification on worker threads / one thread',
+    `${(audit.exportMs / 1000).toFixed(1)} / ${(audit.verifyMs / 1000).toFixed(1)} s; ${(audit.reverifyMs / 1000).toFixed(1)} / ${(audit.reverifyOneThreadMs / 1000).toFixed(1)} s`,
+    'report',
+  );
 
   const typecheck = wall(bin('tsc'), ['--noEmit', '-p', '.']);
   const lint = wall('npm', ['run', '-s', 'lint']);

@@ -105,13 +105,16 @@ export function verifyReceipt(input: unknown, options: VerifyOptions): VerifiedR
   }
 
   const root = foldProof(leafHash(receipt.leafComponents), receipt.proof, options.cache?.proofNodes);
-  const signatureKey = `${root.toString('hex')}:${receipt.signature}:${nodeId}`;
+  const signatureKey = signedRootKey(root.toString('hex'), receipt.signature, nodeId);
   if (!options.cache?.signedRoots.has(signatureKey)) {
     checkSignature(node, root, receipt.signature);
     options.cache?.signedRoots.add(signatureKey);
   }
   return { transactionId: evidenceId, root: root.toString('hex'), nodeId };
 }
+
+/** How {@link VerificationCache.signedRoots} names a signature already checked over a root by a node key. */
+export const signedRootKey = (rootHex: string, signature: string, nodeId: string): string => `${rootHex}:${signature}:${nodeId}`;
 
 function endorsedNode(receipt: Receipt, options: VerifyOptions): EndorsedNode {
   const cacheKey = [receipt.cert, ...receipt.serviceEndorsements, options.serviceCertificate].join('\n');

@@ -1,6 +1,6 @@
 /**
- * `npm run verify-receipt -- <file|folder>... [--service-cert <pem> | --ledger <name>]`: verifies
- * receipts offline, for auditors. A file may hold a receipt (bare or as the ledger returned it), an
+ * `npm run verify-receipt -- <file|folder|archive>... [--service-cert <pem> | --ledger <name>]`: verifies
+ * receipts offline, for auditors; an audit archive (`npm run audit`) is checked whole. A file may hold a receipt (bare or as the ledger returned it), an
  * evidence package's evidence.json, or a list of vectors ({"vectors": [{receipt, serviceCertificate}]}).
  * Exit 0 when every receipt verifies, 1 when any does not (naming the failed check), 2 for bad usage.
  */
@@ -9,6 +9,7 @@ import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { AZURE_IDENTITY_SERVICE, fetchLedgerIdentity, identityUrl } from '../receipts/ledger-identity';
 import { ReceiptVerificationError, VerificationCache, verifyReceipt } from '../receipts/verify';
+import { isArchive, verifyArchives } from './audit/archive';
 
 export interface ReceiptItem {
   readonly name: string;
@@ -96,7 +97,7 @@ async function main(): Promise<number> {
   });
   if (positionals.length === 0 || (values['service-cert'] && values.ledger)) {
     console.error(
-      'usage: verify-receipt <receipt.json|evidence.json|folder>... [--service-cert <pem> | --ledger <name> [--identity-url <url>]]',
+      'usage: verify-receipt <receipt.json|evidence.json|folder|audit archive>... [--service-cert <pem> | --ledger <name> [--identity-url <url>]]',
     );
     return 2;
   }
@@ -109,14 +110,17 @@ async function main(): Promise<number> {
     console.log(
       'note: checking each receipt against the certificate its own file carries; pass --service-cert or --ledger for an independent copy',
     );
-  const items = positionals.flatMap(collectReceipts);
+  const archives = positionals.filter(isArchive);
+  const archiveFailures = await verifyArchives(archives, serviceCertificate, (line) => console.log(line));
+  const items = positionals.filter((p) => !archives.includes(p)).flatMap(collectReceipts);
   const started = performance.now();
   const report = verifyAll(items, serviceCertificate, (line) => console.log(line));
+  if (archives.length && !items.length) return archiveFailures ? 1 : 0;
   const seconds = (performance.now() - started) / 1000;
   console.log(
     `\n${report.verified} verified, ${report.failed.length} failed (${basename(positionals[0])}${positionals.length > 1 ? ', …' : ''}; ${seconds.toFixed(3)} s)`,
   );
-  return report.failed.length ? 1 : items.length ? 0 : 2;
+  return report.failed.length || archiveFailures ? 1 : items.length ? 0 : 2;
 }
 
 if (require.main === module) {

@@ -15,6 +15,7 @@ import {
   type LedgerPrincipal,
 } from '../constructs/ledger';
 import { LOG_RETENTION_DAYS } from '../constructs/monitoring';
+import { alertsSchema } from './alerts-config';
 
 /*
  * The schema of one environment file, `environments/<name>.json`. Every closed set comes from the
@@ -141,6 +142,7 @@ export const environmentSchema = z.strictObject({
     }),
     z.strictObject({ mode: z.literal('existing'), workspaceId: resourceId('Microsoft.OperationalInsights/workspaces') }),
   ]),
+  alerts: alertsSchema,
   /** remote state; without it, state stays in a local file next to the stack. */
   // backend settings are never templates in Terraform, so escaping cannot apply: only plain names pass.
   backend: z

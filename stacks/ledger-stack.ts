@@ -17,7 +17,8 @@ import {
 import { Guardrails, renderTags, type TagSet } from '../constructs/governance';
 import { KeyVault } from '../constructs/key-vault';
 import { ConfidentialLedger, subscriptionScopedRole } from '../constructs/ledger';
-import { LogAnalyticsWorkspace } from '../constructs/monitoring';
+import { LedgerAlerts, LogAnalyticsWorkspace } from '../constructs/monitoring';
+import { enabledLogAlerts } from './alerts-config';
 import { PrivateEndpoint } from '../constructs/networking';
 import type { Environment } from './environment-config';
 import { AZURERM_VERSION_CONSTRAINT, TERRAFORM_REQUIRED_VERSION, requiredResourceProviders } from './terraform-requirements';
@@ -40,6 +41,7 @@ export class LedgerStack extends TerraformStack {
   readonly ledger: ConfidentialLedger;
   readonly keyVault: KeyVault;
   readonly guardrails: Guardrails;
+  readonly alerts: LedgerAlerts;
 
   constructor(scope: Construct, config: Environment) {
     super(scope, stackName(config.name));
@@ -140,6 +142,20 @@ export class LedgerStack extends TerraformStack {
     else this.keyVault.leaveDiagnosticsToPolicy();
     if (env.keyVault.privateEndpoint) this.keyVault.addPrivateEndpoint('default', env.keyVault.privateEndpoint);
 
+    this.alerts = new LedgerAlerts(this, 'Alerts', {
+      resourceGroupName,
+      location,
+      resourceGroupId: `/subscriptions/${env.subscriptionId}/resourceGroups/${resourceGroupName}`,
+      workspaceResourceId,
+      ledgerName: env.ledger.name,
+      ledgerResourceId: this.ledger.resourceId,
+      vaultResourceId: this.keyVault.resourceId,
+      actionGroup: env.alerts.actionGroup,
+      logAlerts: enabledLogAlerts(env.alerts),
+      resourceChanges: env.alerts.resourceChanges.enabled,
+      tags,
+    });
+
     this.guardrails = Guardrails.of(this, { tier: env.tier, suppressions: env.guardrails.suppressions });
 
     new TerraformOutput(this, 'ledger_name', { value: this.ledger.name });
@@ -147,6 +163,7 @@ export class LedgerStack extends TerraformStack {
     new TerraformOutput(this, 'ledger_endpoint', { value: this.ledger.ledgerEndpoint });
     new TerraformOutput(this, 'identity_service_endpoint', { value: this.ledger.identityServiceEndpoint });
     new TerraformOutput(this, 'key_vault_uri', { value: this.keyVault.vaultUri });
+    new TerraformOutput(this, 'alert_rule_names', { value: this.alerts.ruleNames });
   }
 
   /** The Terraform resource types this stack emits. */

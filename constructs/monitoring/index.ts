@@ -1,2 +1,3 @@
 export * from './diagnostic-settings';
 export * from './log-analytics-workspace';
+export * from './alerts';

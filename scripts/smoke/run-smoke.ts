@@ -388,7 +388,7 @@ async function send(
   }
 }
 
-function ledgerClient(
+export function ledgerClient(
   target: SmokeTarget,
   serviceCertificate: string,
   credential: LedgerCredential,

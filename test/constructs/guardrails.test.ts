@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { GUARDRAIL_RULES, Guardrails, type GuardrailRule } from '../../constructs/governance';
 import { KeyVault, type KeyVaultProps } from '../../constructs/key-vault';
 import { ConfidentialLedger, type ConfidentialLedgerProps } from '../../constructs/ledger';
-import { LogAnalyticsWorkspace } from '../../constructs/monitoring';
+import { LedgerAlerts, LogAnalyticsWorkspace } from '../../constructs/monitoring';
 import type { TerraformStack } from '../../constructs/core';
-import { SUBNET_ID, TAGS, TENANT, VNET_ID, ledgerProps } from '../helpers/fixtures';
+import { SUBNET_ID, TAGS, TENANT, VNET_ID, alertProps, ledgerProps } from '../helpers/fixtures';
 import { emptyStack, Testing } from '../helpers/template';
 
 interface Composition {
@@ -15,6 +15,7 @@ interface Composition {
   ledgerDiagnostics?: boolean;
   vaultDiagnostics?: boolean;
   vaultPrivateEndpoint?: boolean;
+  alerts?: boolean;
 }
 
 /** A composition that passes every prod rule unless told otherwise. */
@@ -41,6 +42,7 @@ function compose(options: Composition = {}): TerraformStack {
   if (options.vaultDiagnostics !== false) vault.addDiagnosticSetting('logs', { workspaceResourceId: logs.resourceId });
   if (options.vaultPrivateEndpoint !== false)
     vault.addPrivateEndpoint('pe', { subnetId: SUBNET_ID, privateDnsZone: { mode: 'create', virtualNetworkIds: [VNET_ID] } });
+  if (options.alerts !== false) new LedgerAlerts(stack, 'Alerts', alertProps(ledger.resourceId, vault.resourceId, logs.resourceId));
   return stack;
 }
 
@@ -65,6 +67,11 @@ describe('guardrail rules', () => {
     ['ACL-KV4', { vaultPrivateEndpoint: false }, 'no private endpoint connects to the vault'],
     ['ACL-KV5', { vault: { lock: undefined } }, 'no management lock has the vault as its scope'],
     ['ACL-LA1', { retentionInDays: 30 }, 'retention_in_days is 30'],
+    [
+      'ACL-M1',
+      { alerts: false },
+      'no enabled alert with an action group watches Microsoft.KeyVault/vaults/write, Microsoft.KeyVault/vaults/delete',
+    ],
   ])('%s: compliant by default, non-compliant when broken', (id, broken, detail) => {
     const ok = outcomes(compose(), rule(id));
     expect(ok.length).toBeGreaterThan(0);

@@ -54,6 +54,12 @@ export function environmentFile(name: string, tier: 'dev' | 'test' | 'prod' = 'p
       mode: 'existing',
       workspaceId: `/subscriptions/${HUB}/resourceGroups/rg-logs/providers/Microsoft.OperationalInsights/workspaces/law-hub`,
     },
+    alerts: {
+      actionGroup: {
+        mode: 'existing',
+        actionGroupId: `/subscriptions/${HUB}/resourceGroups/rg-ops/providers/Microsoft.Insights/actionGroups/ag-platform`,
+      },
+    },
   };
 }
 

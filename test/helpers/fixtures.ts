@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TagSet } from '../../constructs/governance';
 import type { ConfidentialLedgerProps, EntraLedgerPrincipal } from '../../constructs/ledger';
+import type { LedgerAlertsProps } from '../../constructs/monitoring';
 
 export const TENANT = '2c4e6a8b-0d1f-4a3c-b5e7-9f1a3c5e7b00';
 export const ADMIN: EntraLedgerPrincipal = {
@@ -36,3 +37,24 @@ export const SUBNET_ID =
   '/subscriptions/e2b4d6f8-0a1c-4e3b-8d5f-7a9c1e3b5d04/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet-a/subnets/snet-pe';
 export const VNET_ID =
   '/subscriptions/e2b4d6f8-0a1c-4e3b-8d5f-7a9c1e3b5d04/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet-a';
+
+/** Alerts on a ledger and vault that satisfy guardrail ACL-M1. */
+export const alertProps = (ledgerResourceId: string, vaultResourceId: string, workspaceResourceId = WORKSPACE_ID): LedgerAlertsProps => ({
+  resourceGroupName: 'rg-unit',
+  location: 'eastus',
+  resourceGroupId: '/subscriptions/e2b4d6f8-0a1c-4e3b-8d5f-7a9c1e3b5d04/resourceGroups/rg-unit',
+  workspaceResourceId,
+  ledgerName: 'contoso-acl-unit',
+  ledgerResourceId,
+  vaultResourceId,
+  actionGroup: {
+    mode: 'create',
+    name: 'ag-unit',
+    shortName: 'acl-unit',
+    emails: [{ name: 'oncall', address: 'oncall@contoso.example' }],
+    webhooks: [],
+  },
+  logAlerts: { authorizationFailures: { threshold: 10, windowDuration: 'PT15M', evaluationFrequency: 'PT5M', severity: 2 } },
+  resourceChanges: true,
+  tags: TAGS,
+});

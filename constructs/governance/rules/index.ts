@@ -1,3 +1,4 @@
+import { alerting } from './alerts';
 import { ledgerDiagnostics, vaultDiagnostics } from './diagnostics';
 import { ledgerLock } from './ledger-lock';
 import { ledgerPreventDestroy } from './ledger-prevent-destroy';
@@ -23,5 +24,6 @@ export const GUARDRAIL_RULES: readonly GuardrailRule[] = [
   vaultLock,
   logRetention,
   requiredTags,
+  alerting,
 ];
 export const GUARDRAIL_RULE_IDS = GUARDRAIL_RULES.map((r) => r.id);
