@@ -101,8 +101,8 @@ describe('locks', () => {
     expect(locks).toHaveLength(2);
     for (const lock of locks) {
       const locked = /^\$\{(\w+\.[\w-]+)\.id\}$/.exec(lock.scope)![1];
-      // activity-log alerts only name the resource in their scopes: deleting one touches nothing under the lock.
-      const outsideTheLock = ['azurerm_monitor_activity_log_alert'];
+      // alerts only name the resource (in scopes or a query): deleting one touches nothing under the lock.
+      const outsideTheLock = ['azurerm_monitor_activity_log_alert', 'azurerm_monitor_scheduled_query_rules_alert_v2'];
       const dependents = Object.entries<any>(stack.resource)
         .filter(([type]) => !outsideTheLock.includes(type))
         .flatMap(([type, resources]) =>
