@@ -91,8 +91,18 @@ export class LedgerAccessError extends Error {
   }
 }
 
-/** The log could not be written (disk full, read-only folder): nothing was acknowledged. */
-export class LedgerUnavailableError extends Error {}
+/**
+ * The log could not be written (disk full, read-only folder): nothing was acknowledged. With
+ * `outcomeUnknown`, the failed write could not be removed either and may be there after a restart.
+ */
+export class LedgerUnavailableError extends Error {
+  constructor(
+    message: string,
+    readonly outcomeUnknown = false,
+  ) {
+    super(message);
+  }
+}
 
 /**
  * The log must hold the record the commit watermark names, exactly: a log that ends before it lost
@@ -396,7 +406,7 @@ export class LocalLedger {
       batch.forEach((p) => p.reject(failure));
       this.flushing = undefined;
       if (this.queue.length && !this.broken) this.scheduleBatch();
-      else this.queue.splice(0).forEach((p) => p.reject(failure));
+      else this.queue.splice(0).forEach((p) => p.reject(this.broken ?? failure));
       return false;
     }
     records.forEach((r) => this.publish(r));
@@ -450,7 +460,8 @@ export class LocalLedger {
     try {
       await this.watermark.advance(seqno, mac);
     } catch (error) {
-      await this.writer.undo(before, error as Error);
+      // a watermark in an unknown state may name this batch: then the batch must stay in the log.
+      if (!(error instanceof LogStateUnknownError)) await this.writer.undo(before, error as Error);
       throw error;
     }
   }
@@ -459,9 +470,12 @@ export class LocalLedger {
   private failure(error: Error): Error {
     if (error instanceof LogStateUnknownError) {
       this.broken = new LedgerUnavailableError(
-        `the ledger log could not be written, nor the failed write removed (${error.message}); restart the local ledger`,
+        `the ledger stopped taking writes after a storage failure it could not undo (${error.message}); restart the local ledger`,
       );
-      return this.broken;
+      return new LedgerUnavailableError(
+        `the ledger log could not be written, nor the failed write removed (${error.message}); restart the local ledger`,
+        true,
+      );
     }
     return new LedgerUnavailableError(`the ledger log could not be written: ${error.message}`);
   }

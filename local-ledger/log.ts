@@ -345,10 +345,24 @@ export class WatermarkWriter {
     return this.current.seqno;
   }
 
-  /** Records a newer acknowledged record durably, in the slot the previous one is not in. */
+  /**
+   * Records a newer acknowledged record durably, in the slot the previous one is not in. If that
+   * fails, the slot is blanked again (its bytes may have reached the disk though the sync failed,
+   * and a restart would believe them); if even that fails, {@link LogStateUnknownError}.
+   */
   async advance(seqno: number, mac: Buffer): Promise<void> {
     const next = { generation: this.current.generation + 1, seqno, mac };
-    await this.file.writeAt(encodeWatermark(next), (next.generation % 2) * SLOT);
+    const at = (next.generation % 2) * SLOT;
+    try {
+      await this.file.writeAt(encodeWatermark(next), at);
+    } catch (error) {
+      await this.file.writeAt(Buffer.alloc(SLOT), at).catch((blanking: Error) => {
+        throw new LogStateUnknownError(
+          `${(error as Error).message}; blanking the commit watermark's slot failed too (${blanking.message})`,
+        );
+      });
+      throw error;
+    }
     this.current = next;
   }
 

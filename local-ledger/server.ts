@@ -239,7 +239,14 @@ export class LedgerServer {
     if (error instanceof LedgerUnavailableError) {
       return {
         status: 503,
-        body: { error: { code: 'ServiceUnavailable', message: `${error.message}. Nothing was written; retry later.` } },
+        body: {
+          error: {
+            code: 'ServiceUnavailable',
+            message: error.outcomeUnknown
+              ? `${error.message}. The write may or may not be recorded: read it back after the restart before retrying.`
+              : `${error.message}. Nothing was written; retry later.`,
+          },
+        },
       };
     }
     return { status: 500, body: { error: { code: 'InternalServerError', message: String((error as Error)?.message ?? error) } } };
