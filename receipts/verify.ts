@@ -165,9 +165,11 @@ function checkClaims(leafDigest: string, claims: readonly unknown[] | undefined,
       `the claimsDigest is not zero, but the receipt carries ${entryClaims.length} LedgerEntry claims, not the one that binds the entry`,
     );
   }
-  const recomputed = claims!.map((c) =>
-    c === entryClaims[0] ? { ...c, ledgerEntry: { ...(c as { ledgerEntry: object }).ledgerEntry, ...entry } } : c,
-  );
+  // claims digested above are objects; the LedgerEntry one is re-digested with the entry's own values.
+  const recomputed = claims!.map((c) => {
+    const claim = c as { ledgerEntry?: object };
+    return c === entryClaims[0] ? { ...claim, ledgerEntry: { ...claim.ledgerEntry, ...entry } } : c;
+  });
   if (digest(recomputed, 'the entry') !== leafDigest) {
     throw new ReceiptVerificationError(
       'claims-digest',
