@@ -33,6 +33,8 @@ export interface LocalLedgerOptions {
    * @default - only the generated local administrator
    */
   readonly initialUsers?: readonly InitialUser[];
+  /** the data-plane api-versions answered (e.g. only `2022-05-13`, as an old ledger). @default - all known */
+  readonly apiVersions?: readonly string[];
 }
 
 /** What a client needs to reach a running local ledger. */
@@ -77,6 +79,7 @@ export async function startLocalLedger(options: LocalLedgerOptions): Promise<Run
       loadingPolls: options.loadingPolls,
       pageSize: options.pageSize,
       http: options.http,
+      apiVersions: options.apiVersions,
     });
     const info: LocalLedgerInfo = {
       ledgerEndpoint: server.endpoint,

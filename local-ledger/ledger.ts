@@ -1,7 +1,8 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { p256 } from '@noble/curves/nist.js';
 import type { LedgerRole } from '../constructs/ledger/ledger-roles';
+import { claimsDigest, ledgerEntryClaim, type LedgerEntryClaim } from '../receipts/claims';
 import { MerkleTree, leafHash, sha256, type LeafComponents, type ProofStep } from '../receipts/merkle';
 import { verifyReceipt } from '../receipts/verify';
 import type { LedgerIdentity } from './identity';
@@ -43,6 +44,8 @@ export interface ReceiptParts {
   readonly leafComponents: LeafComponents;
   readonly proof: ProofStep[];
   readonly signature: string;
+  /** the entry's application claims, when it was written with them. */
+  readonly applicationClaims?: LedgerEntryClaim[];
 }
 
 /** A write refused by a service limit; carries the service's error code. */
@@ -139,8 +142,12 @@ export class LocalLedger {
     return match && Number(match[1]) === VIEW && Number(match[2]) >= 1 ? Number(match[2]) : undefined;
   }
 
-  /** Appends an entry; resolves with its sequence number once it is durable (state Pending). */
-  append(collectionId: string, contents: string): Promise<number> {
+  /**
+   * Appends an entry; resolves with its sequence number once it is durable (state Pending). With
+   * `applicationClaims`, the entry gets a LedgerEntryV1 claim under a fresh random key, kept in its
+   * log record, so its receipt's claims digest binds its collection id and contents.
+   */
+  append(collectionId: string, contents: string, applicationClaims = false): Promise<number> {
     if (Buffer.byteLength(contents, 'utf8') > LIMITS.maxEntryBytes) {
       throw new LedgerLimitError('EntrySizeCapacityExceeded', `The entry is larger than ${LIMITS.maxEntryBytes} bytes.`);
     }
@@ -153,7 +160,8 @@ export class LocalLedger {
       }
       this.queuedCollections.add(collectionId);
     }
-    return this.enqueue({ t: 'w', c: collectionId, d: contents });
+    const claimKey = applicationClaims ? { k: randomBytes(32).toString('base64') } : {};
+    return this.enqueue({ t: 'w', c: collectionId, d: contents, ...claimKey });
   }
 
   /** Sets (or with null removes) a user's data-plane role; resolves once durable. */
@@ -353,7 +361,9 @@ export class LocalLedger {
 
   private receiptAt(seqno: number, signature: SignatureRecord): ReceiptParts {
     const leaf = this.leafIndex[seqno - 1];
+    const record = this.records[seqno - 1];
     return {
+      ...(record.t === 'w' && record.k ? { applicationClaims: [ledgerEntryClaim(record.c, record.d, record.k)] } : {}),
       cert: this.identity.nodeCertificatePem,
       nodeId: this.identity.nodeId,
       serviceEndorsements: [],
@@ -382,7 +392,7 @@ export class LocalLedger {
     return {
       writeSetDigest: sha256(Buffer.from(JSON.stringify(writeSet), 'utf8')).toString('hex'),
       commitEvidence: `ce:${txId}:${createHmac('sha256', this.identity.ledgerSecret).update(txId).digest('hex')}`,
-      claimsDigest: ZERO_CLAIMS,
+      claimsDigest: record.t === 'w' && record.k ? claimsDigest([ledgerEntryClaim(record.c, record.d, record.k)]) : ZERO_CLAIMS,
     };
   }
 
