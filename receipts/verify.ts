@@ -102,6 +102,9 @@ const COMMIT_EVIDENCE = /^ce:(\d+)\.(\d+):[0-9a-f]{64}$/;
 export function verifyReceipt(input: unknown, options: VerifyOptions): VerifiedReceipt {
   const { receipt, transactionId: envelopeId, applicationClaims } = normalizeReceipt(input);
   const wanted = options.transactionId ?? envelopeId;
+  if (envelopeId !== undefined && envelopeId !== wanted) {
+    throw new ReceiptVerificationError('transaction', `the response is for transaction ${envelopeId}, not ${wanted}`);
+  }
 
   const ce = COMMIT_EVIDENCE.exec(receipt.leafComponents.commitEvidence);
   if (!ce)
