@@ -102,10 +102,12 @@ async function check(
       return `its ${field} field (${String(evidence[field])}) differs from its ledger entry (${String(recorded[field])})`;
     }
   }
-  const problem = ledgerProblem(evidence, dir, source);
+  const problem = ledgerProblem(evidence, source);
   if (problem) return problem;
   const receipt = verifiedReceipt(evidence, source);
   if (typeof receipt === 'string') return receipt;
+  const copies = copiesProblem(evidence, dir);
+  if (copies) return copies;
   if (receipt.contentsBound) return { contentsProof: 'claims-digest' };
   // an older ledger's receipt (claims digest zeros) proves a transaction exists, not what it holds.
   const unbound = `its receipt does not bind the entry's contents (claims digest zeros, api-version ${evidence.apiVersion ?? 'unknown'})`;
@@ -122,7 +124,7 @@ async function check(
 }
 
 /** The package must name the source ledger and carry its certificate, as its own copies say too. */
-function ledgerProblem(evidence: Evidence, dir: string, source: SourceLedger): string | undefined {
+function ledgerProblem(evidence: Evidence, source: SourceLedger): string | undefined {
   const ledger = evidence.ledger;
   if (!ledger?.serviceCertificateSha256 || !evidence.serviceCertificate) {
     return 'it records no ledger binding (ledger name, endpoint and certificate hash): it predates bound evidence';
@@ -147,6 +149,11 @@ function ledgerProblem(evidence: Evidence, dir: string, source: SourceLedger): s
     return `its serviceCertificate is not a PEM certificate (${(error as Error).message})`;
   }
   if (carried !== expected) return `its serviceCertificate (SHA-256 ${carried}) is not the one it records (${expected})`;
+  return undefined;
+}
+
+/** The receipt and certificate files beside evidence.json must be what it holds. */
+function copiesProblem(evidence: Evidence, dir: string): string | undefined {
   const copies: [string, unknown][] = [
     ['receipt.json', evidence.receipt],
     ['service-certificate.pem', evidence.serviceCertificate],
