@@ -76,6 +76,13 @@ describe('GitHub Actions workflows', () => {
     expect(stepIndex(/the plan was made from this synth/)).toBeLessThan(apply);
   });
 
+  test('the promotion records the reviewers who approved the environment, not whoever triggered the run', () => {
+    const promotion = deployJob.steps[stepIndex(/npm run promote -- --from/)];
+    expect(promotion.run).not.toMatch(/--approver|triggering_actor|github\.actor/);
+    expect(promotion.env).toEqual({ GITHUB_TOKEN: '${{ github.token }}' });
+    expect(deployJob.permissions.actions).toBe('read');
+  });
+
   test('publish the evidence and show the JUnit results even when the smoke test fails', () => {
     const evidence = deployJob.steps[stepIndex(/keep the evidence/)];
     expect(evidence).toMatchObject({ if: 'always()', with: { name: 'evidence-${{ inputs.environment }}' } });
@@ -139,6 +146,11 @@ describe('Azure DevOps pipeline', () => {
     expect(steps.find((s: any) => s.task === 'PublishPipelineArtifact@1' && s.inputs.artifact.startsWith('evidence-'))).toMatchObject({
       condition: 'always()',
     });
+  });
+
+  test('the promotion reads the environment check approvals, not the requester', () => {
+    expect(script).not.toMatch(/--approver|RequestedFor/);
+    expect(steps.find((s: any) => s.task === 'AzureCLI@2').env).toEqual({ SYSTEM_ACCESSTOKEN: '$(System.AccessToken)' });
   });
 
   test('keeps each environment plan as an artifact', () => {
