@@ -1,3 +1,5 @@
+import { X509Certificate } from 'node:crypto';
+import { p256, p384 } from '@noble/curves/nist.js';
 import { RECEIPT_CHECKS, ReceiptVerificationError, VerificationCache, verifyReceipt } from '../../receipts/verify';
 import { independentClaimsDigest } from '../helpers/independent-claims';
 import { AZURE_VECTORS, alter, leafPaths, mutate } from '../helpers/vectors';
@@ -112,6 +114,20 @@ describe('verifyReceipt on receipts issued by real Azure ledgers', () => {
         }),
       ),
     ).toBe('signature');
+  });
+
+  // documented limit (README): ECDSA accepts (r, n−s) as well as (r, s), and the service does not
+  // normalise s, so refusing the twin would refuse real receipts.
+  test.each(AZURE_VECTORS.map((v) => [v.name, v]))('%s: the ECDSA twin (r, n−s) of its signature also verifies', (_, vector) => {
+    const inner = ('receipt' in vector.receipt ? vector.receipt.receipt : vector.receipt) as { cert: string };
+    const curve = new X509Certificate(inner.cert).publicKey.asymmetricKeyDetails?.namedCurve === 'secp384r1' ? p384 : p256;
+    const twin = mutate(vector.receipt, [...('receipt' in vector.receipt ? ['receipt'] : []), 'signature'], (b64: string) => {
+      const signature = curve.Signature.fromBytes(Buffer.from(b64, 'base64'), 'der');
+      const flipped = new curve.Signature(signature.r, curve.Point.Fn.ORDER - signature.s);
+      return Buffer.from(flipped.toBytes('der')).toString('base64');
+    });
+    expect(JSON.stringify(twin)).not.toBe(JSON.stringify(vector.receipt));
+    expect(failedCheck(() => verifyReceipt(twin, { serviceCertificate: vector.serviceCertificate }))).toBe('none (accepted)');
   });
 
   describe('application claims (azure-receipt-4-claims)', () => {
