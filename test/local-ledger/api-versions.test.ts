@@ -1,10 +1,11 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startLocalLedger } from '../../local-ledger';
 import { readLog } from '../../local-ledger/log';
 import { ReceiptVerificationError, verifyReceipt } from '../../receipts/verify';
 import { independentClaimsDigest } from '../helpers/independent-claims';
-import { rawRequest, readyReceipt, startTestLedger, waitForCommit, type TestLedger } from '../helpers/local-ledger';
+import { newDataDir, rawRequest, readyReceipt, startTestLedger, waitForCommit, type TestLedger } from '../helpers/local-ledger';
 
 const ZEROS = '0'.repeat(64);
 
@@ -140,4 +141,19 @@ describe('an old-version-only local ledger', () => {
       await old.stop();
     }
   });
+});
+
+test('the CLI refuses an api-version it does not know, naming the flag', () => {
+  const root = join(__dirname, '..', '..');
+  const result = spawnSync(
+    join(root, 'node_modules', '.bin', 'tsx'),
+    [join(root, 'local-ledger', 'cli.ts'), '--data', newDataDir(), '--api-versions', '2022-05-13,2099-01-01'],
+    {
+      encoding: 'utf8',
+    },
+  );
+  expect(result.status).toBe(2);
+  expect(result.stderr).toMatch(
+    /^--api-versions: 2099-01-01 unknown; known: 2022-05-13, 2023-01-18-preview, 2024-01-26-preview, 2026-02-23/,
+  );
 });
