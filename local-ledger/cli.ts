@@ -13,6 +13,7 @@ import { writeFileDurably } from './durable-files';
 import { certificateUserId, createClientCertificate, hasIdentity, loadIdentity } from './identity';
 import { setUserRole } from './admin';
 import { runningLedgerInfo, startLocalLedger, type InitialUser } from './index';
+import { API_VERSIONS } from './api-versions';
 import { DEFAULT_SIGNING } from './ledger';
 import { ARM_AUDIENCE, LEDGER_AUDIENCE, mintToken } from './tokens';
 
@@ -20,6 +21,7 @@ const USAGE = `usage:
   ledger:local [serve] --data <dir> [--port 0] [--host 127.0.0.1] [--ledger-id acl-local]
                [--environment environments/dev.json] [--sign-every-ms ${DEFAULT_SIGNING.everyMs}]
                [--sign-every-tx ${DEFAULT_SIGNING.everyTransactions}] [--loading-polls 1]
+               [--api-versions ${Object.keys(API_VERSIONS).join(',')}: answer only these, e.g. 2022-05-13 as an old ledger]
   ledger:local mint-token --data <dir> --object-id <guid> [--tenant-id <guid>] [--audience ledger|arm]
   ledger:local add-cert-user --data <dir> --name <name> --role Administrator|Contributor|Reader`;
 
@@ -34,6 +36,7 @@ const { positionals, values } = parseArgs({
     'sign-every-ms': { type: 'string', default: String(DEFAULT_SIGNING.everyMs) },
     'sign-every-tx': { type: 'string', default: String(DEFAULT_SIGNING.everyTransactions) },
     'loading-polls': { type: 'string', default: '1' },
+    'api-versions': { type: 'string', default: Object.keys(API_VERSIONS).join(',') },
     'object-id': { type: 'string' },
     'tenant-id': { type: 'string' },
     audience: { type: 'string', default: 'ledger' },
@@ -57,6 +60,13 @@ function wholeNumber(name: keyof typeof values, min: number): number {
   return value;
 }
 
+function apiVersions(): string[] {
+  const listed = required('api-versions').split(',');
+  const unknown = listed.filter((v) => !Object.hasOwn(API_VERSIONS, v));
+  if (unknown.length) throw new UsageError(`--api-versions: ${unknown.join(', ')} unknown; known: ${Object.keys(API_VERSIONS).join(', ')}`);
+  return listed;
+}
+
 async function serve(): Promise<void> {
   const initialUsers: InitialUser[] = [];
   if (values.environment) {
@@ -74,6 +84,7 @@ async function serve(): Promise<void> {
     ledgerId: required('ledger-id'),
     signing: { everyMs: wholeNumber('sign-every-ms', 0), everyTransactions: wholeNumber('sign-every-tx', 1) },
     loadingPolls: wholeNumber('loading-polls', 0),
+    apiVersions: apiVersions(),
     initialUsers,
   });
   const { tornBytesRecovered, tornAt } = running.ledger;

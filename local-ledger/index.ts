@@ -36,6 +36,8 @@ export interface LocalLedgerOptions {
   readonly initialUsers?: readonly InitialUser[];
   /** a seam for fault tests: fail or hold writes and syncs of the log and the commit watermark. */
   readonly storageHooks?: StorageHooks;
+  /** the data-plane api-versions answered (e.g. only `2022-05-13`, as an old ledger). @default - all known */
+  readonly apiVersions?: readonly string[];
 }
 
 /** What a client needs to reach a running local ledger. */
@@ -89,6 +91,7 @@ export async function startLocalLedger(options: LocalLedgerOptions): Promise<Run
       loadingPolls: options.loadingPolls,
       pageSize: options.pageSize,
       http: options.http,
+      apiVersions: options.apiVersions,
     });
     const info: LocalLedgerInfo = {
       ledgerEndpoint: server.endpoint,

@@ -1,7 +1,8 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { p256 } from '@noble/curves/nist.js';
 import type { LedgerRole } from '../constructs/ledger/ledger-roles';
+import { claimsDigest, ledgerEntryClaim, type LedgerEntryClaim } from '../receipts/claims';
 import { MerkleTree, leafHash, sha256, type LeafComponents, type ProofStep } from '../receipts/merkle';
 import { verifyReceipt } from '../receipts/verify';
 import { loadIdentity, type LedgerIdentity } from './identity';
@@ -60,6 +61,8 @@ export interface ReceiptParts {
   readonly leafComponents: LeafComponents;
   readonly proof: ProofStep[];
   readonly signature: string;
+  /** the entry's application claims, when it was written with them. */
+  readonly applicationClaims?: LedgerEntryClaim[];
 }
 
 /** A write refused by a service limit; carries the service's error code. */
@@ -255,10 +258,12 @@ export class LocalLedger {
   }
 
   /**
-   * Appends an entry; resolves with its sequence number once it is durable (state Pending). With an
-   * actor, the write is refused unless the actor still has the role when the write is ordered.
+   * Appends an entry; resolves with its sequence number once it is durable (state Pending). With
+   * `applicationClaims`, the entry gets a LedgerEntryV1 claim under a fresh random key, kept in its
+   * log record, so its receipt's claims digest binds its collection id and contents. With an
+   * `actor`, the write is refused unless the actor still has the role when the write is ordered.
    */
-  append(collectionId: string, contents: string, actor?: Actor): Promise<number> {
+  append(collectionId: string, contents: string, options: { applicationClaims?: boolean; actor?: Actor } = {}): Promise<number> {
     if (Buffer.byteLength(contents, 'utf8') > LIMITS.maxEntryBytes) {
       throw new LedgerLimitError('EntrySizeCapacityExceeded', `The entry is larger than ${LIMITS.maxEntryBytes} bytes.`);
     }
@@ -272,7 +277,8 @@ export class LocalLedger {
       }
       this.queuedCollections.add(collectionId);
     }
-    return this.enqueue({ t: 'w', c: collectionId, d: contents }, actor);
+    const claimKey = options.applicationClaims ? { k: randomBytes(32).toString('base64') } : {};
+    return this.enqueue({ t: 'w', c: collectionId, d: contents, ...claimKey }, options.actor);
   }
 
   /** Sets (or with null removes) a user's data-plane role; resolves once durable. See {@link append} for `actor`. */
@@ -535,7 +541,9 @@ export class LocalLedger {
 
   private receiptAt(seqno: number, signature: SignatureRecord): ReceiptParts {
     const leaf = this.leafIndex[seqno - 1];
+    const record = this.records[seqno - 1];
     return {
+      ...(record.t === 'w' && record.k ? { applicationClaims: [ledgerEntryClaim(record.c, record.d, record.k)] } : {}),
       cert: this.identity.nodeCertificatePem,
       nodeId: this.identity.nodeId,
       serviceEndorsements: [],
@@ -566,7 +574,7 @@ export class LocalLedger {
     return {
       writeSetDigest: sha256(Buffer.from(JSON.stringify(writeSet), 'utf8')).toString('hex'),
       commitEvidence: `ce:${txId}:${createHmac('sha256', this.identity.ledgerSecret).update(txId).digest('hex')}`,
-      claimsDigest: ZERO_CLAIMS,
+      claimsDigest: record.t === 'w' && record.k ? claimsDigest([ledgerEntryClaim(record.c, record.d, record.k)]) : ZERO_CLAIMS,
     };
   }
 

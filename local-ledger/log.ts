@@ -24,6 +24,8 @@ export interface WriteRecord {
   readonly s: number;
   readonly c: string;
   readonly d: string;
+  /** base64 key of the entry's LedgerEntryV1 application claim; absent for entries without claims. */
+  readonly k?: string;
 }
 /** A change of a user's data-plane role; role null removes the user. */
 export interface UserRecord {

@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { LEDGER_ROLES, type LedgerRole } from '../constructs/ledger/ledger-roles';
+import { negotiateApiVersion, type ApiVersionTraits } from './api-versions';
 import { armStandInRoutes } from './arm-stand-in';
 import {
   DEFAULT_COLLECTION,
@@ -30,6 +31,8 @@ export interface ServerOptions {
   readonly pageSize?: number;
   /** bounds on slow or idle clients. @default {@link DEFAULT_HTTP_LIMITS} */
   readonly http?: Partial<HttpLimits>;
+  /** the data-plane api-versions answered; others are refused as the service does. @default - all of {@link API_VERSIONS} */
+  readonly apiVersions?: readonly string[];
 }
 
 /** How long the server waits on a client before closing its connection. */
@@ -53,9 +56,6 @@ export const DEFAULT_HTTP_LIMITS: HttpLimits = {
 
 /** Largest request body accepted; an entry is at most 8 KiB, so this leaves room for JSON escaping. */
 const MAX_BODY_BYTES = 64 * 1024;
-/** api-versions from this one on return camelCase receipts; earlier ones, snake_case as on the 2022 wire. */
-const CAMEL_CASE_RECEIPTS_FROM = '2024-01-26-preview';
-
 /** Status and code for what Node's HTTP parser refuses, as Node itself would answer them. */
 const CLIENT_ERRORS: Record<string, [number, string]> = {
   ERR_HTTP_REQUEST_TIMEOUT: [408, 'RequestTimeout'],
@@ -169,7 +169,8 @@ export class LedgerServer {
       method,
       pattern: new RegExp(`^${path}$`),
       access,
-      handler,
+      // the data plane (not the identity service or ARM) answers only the api-versions it offers.
+      handler: path.startsWith('/app/') ? (req, params) => (this.apiVersion(req), handler(req, params)) : handler,
     });
     return [
       r('GET', '/ledgerIdentity/([^/]+)', 'none', async (_, [id]) => this.identityDocument(id)),
@@ -312,13 +313,22 @@ export class LedgerServer {
     return { body: { ledgerId, ledgerTlsCertificate: this.ledger.identity.serviceCertificatePem } };
   }
 
+  private apiVersion(req: Request): ApiVersionTraits {
+    const version = negotiateApiVersion(req.query, this.options.apiVersions);
+    if ('code' in version) throw new HttpError(version.status, version.code, version.message);
+    return version;
+  }
+
   private async append(req: Request): Promise<Reply> {
     const body = await readJson(req.raw, ['application/json']);
     if (!isObject(body) || typeof body.contents !== 'string') {
       throw new HttpError(400, 'InvalidRequestBody', 'The body must be a JSON object with a string "contents".');
     }
     const collectionId = req.query.get('collectionId') ?? DEFAULT_COLLECTION;
-    const seqno = await this.ledger.append(collectionId, body.contents, req.actor);
+    const seqno = await this.ledger.append(collectionId, body.contents, {
+      applicationClaims: this.apiVersion(req).applicationClaims,
+      actor: req.actor,
+    });
     return { body: { collectionId }, transactionId: this.ledger.txId(seqno) };
   }
 
@@ -368,10 +378,10 @@ export class LedgerServer {
     const parts = this.ledger.receipt(seqno);
     if (!parts) throw new HttpError(404, 'ReceiptNotFound', `Transaction ${id} is a signature transaction; it has no receipt.`);
     if (this.loading(`receipt:${seqno}`)) return { body: { state: 'Loading', receipt: null, transactionId: '' } };
-    // the SDK's pager repeats api-version; the newest one asked for decides.
-    const camel = req.query.getAll('api-version').some((version) => version >= CAMEL_CASE_RECEIPTS_FROM);
-    const receipt = camel
-      ? parts
+    const version = this.apiVersion(req);
+    const { applicationClaims, ...camelCase } = parts;
+    const receipt = version.camelCaseReceipts
+      ? camelCase
       : {
           cert: parts.cert,
           is_signature_transaction: false,
@@ -385,7 +395,8 @@ export class LedgerServer {
           service_endorsements: parts.serviceEndorsements,
           signature: parts.signature,
         };
-    return { body: { receipt, state: 'Ready', transactionId: this.ledger.txId(seqno) } };
+    const claims = version.applicationClaims && applicationClaims ? { applicationClaims } : {};
+    return { body: { ...claims, receipt, state: 'Ready', transactionId: this.ledger.txId(seqno) } };
   }
 
   private current(req: Request): Reply {

@@ -3,13 +3,23 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { foldProof, leafHash } from './merkle';
 import { PrecomputedKeys } from './precomputed-keys';
-import { ReceiptVerificationError, VerificationCache, normalizeReceipt, signedRootKey, verifyReceipt, type ReceiptCheck } from './verify';
+import {
+  ReceiptVerificationError,
+  VerificationCache,
+  normalizeReceipt,
+  signedRootKey,
+  verifyReceipt,
+  type ReceiptCheck,
+  type ReceiptEntry,
+} from './verify';
 
 /** One receipt to verify: its JSON text as the ledger returned it (bare or whole response). */
 export interface BulkItem {
   readonly json: string;
   /** when given, the receipt must be for this transaction. */
   readonly transactionId?: string;
+  /** when given, a receipt with application claims must bind this entry (see {@link verifyReceipt}). */
+  readonly entry?: ReceiptEntry;
 }
 
 export type BulkResult =
@@ -46,6 +56,7 @@ export class ReceiptBatchVerifier {
       const verified = verifyReceipt(input, {
         serviceCertificate: this.serviceCertificate,
         transactionId: item.transactionId,
+        entry: item.entry,
         cache: this.cache,
       });
       return { ok: true, ...verified };

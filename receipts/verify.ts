@@ -1,5 +1,6 @@
 import { X509Certificate, createHash } from 'node:crypto';
 import { p256, p384 } from '@noble/curves/nist.js';
+import { ClaimsFormatError, claimsDigest } from './claims';
 import { foldProof, leafHash, type LeafComponents, type ProofStep } from './merkle';
 
 /**
@@ -23,6 +24,7 @@ export const RECEIPT_CHECKS = [
   'endorsement',
   'node-id',
   'commit-evidence',
+  'claims-digest',
   'proof',
   'signature',
 ] as const;
@@ -43,6 +45,16 @@ export interface VerifiedReceipt {
   /** hex root of the Merkle tree the node signed. */
   readonly root: string;
   readonly nodeId: string;
+  /** the leaf's claimsDigest (64 zeros: the receipt binds nothing about the entry's contents). */
+  readonly claimsDigest: string;
+  /** true when `entry` was given and the claims digest binds exactly its collection id and contents. */
+  readonly contentsBound: boolean;
+}
+
+/** The entry a receipt is for, as the ledger returned it. */
+export interface ReceiptEntry {
+  readonly collectionId: string;
+  readonly contents: string;
 }
 
 export interface VerifyOptions {
@@ -50,6 +62,12 @@ export interface VerifyOptions {
   readonly serviceCertificate: string;
   /** when given, the receipt must be for this transaction. */
   readonly transactionId?: string;
+  /**
+   * When given, a receipt with application claims must bind exactly this entry: the claims digest
+   * is recomputed from its collection id and contents with the claim's key. A receipt without
+   * claims (all-zero digest, api-version 2022-05-13) still verifies, with `contentsBound` false.
+   */
+  readonly entry?: ReceiptEntry;
   /**
    * Remembers checks that many receipts share (a node certificate's endorsement, a signed root),
    * so that bulk verification pays for each only once.
@@ -82,8 +100,11 @@ const COMMIT_EVIDENCE = /^ce:(\d+)\.(\d+):[0-9a-f]{64}$/;
  * {@link ReceiptVerificationError} naming the failed check.
  */
 export function verifyReceipt(input: unknown, options: VerifyOptions): VerifiedReceipt {
-  const { receipt, transactionId: envelopeId } = normalizeReceipt(input);
+  const { receipt, transactionId: envelopeId, applicationClaims } = normalizeReceipt(input);
   const wanted = options.transactionId ?? envelopeId;
+  if (envelopeId !== undefined && envelopeId !== wanted) {
+    throw new ReceiptVerificationError('transaction', `the response is for transaction ${envelopeId}, not ${wanted}`);
+  }
 
   const ce = COMMIT_EVIDENCE.exec(receipt.leafComponents.commitEvidence);
   if (!ce)
@@ -95,6 +116,7 @@ export function verifyReceipt(input: unknown, options: VerifyOptions): VerifiedR
   if (wanted !== undefined && evidenceId !== wanted) {
     throw new ReceiptVerificationError('transaction', `the commit evidence names transaction ${evidenceId}, not ${wanted}`);
   }
+  const contentsBound = checkClaims(receipt.leafComponents.claimsDigest, applicationClaims, options.entry);
 
   const { certificate: node, nodeId } = endorsedNode(receipt, options);
   if (receipt.nodeId !== undefined && receipt.nodeId !== nodeId) {
@@ -110,7 +132,54 @@ export function verifyReceipt(input: unknown, options: VerifyOptions): VerifiedR
     checkSignature(node, root, receipt.signature);
     options.cache?.signedRoots.add(signatureKey);
   }
-  return { transactionId: evidenceId, root: root.toString('hex'), nodeId };
+  return {
+    transactionId: evidenceId,
+    root: root.toString('hex'),
+    nodeId,
+    claimsDigest: receipt.leafComponents.claimsDigest,
+    contentsBound,
+  };
+}
+
+const ZERO_DIGEST = '0'.repeat(64);
+
+/**
+ * The claims the receipt carries must digest to its leaf's claimsDigest, and with `entry`, the
+ * same digest recomputed from the entry's collection id and contents must match too. Returns
+ * whether the receipt binds the entry's contents.
+ */
+function checkClaims(leafDigest: string, claims: readonly unknown[] | undefined, entry: ReceiptEntry | undefined): boolean {
+  const digest = (list: readonly unknown[], what: string): string => {
+    try {
+      return claimsDigest(list);
+    } catch (error) {
+      if (error instanceof ClaimsFormatError) throw new ReceiptVerificationError('claims-digest', `${what}: ${error.message}`);
+      throw error;
+    }
+  };
+  if (claims?.length && digest(claims, 'the application claims') !== leafDigest) {
+    throw new ReceiptVerificationError('claims-digest', `the application claims do not digest to the leaf's claimsDigest ${leafDigest}`);
+  }
+  if (!entry || leafDigest === ZERO_DIGEST) return false;
+  const entryClaims = claims?.filter((c) => (c as { kind?: unknown }).kind === 'LedgerEntry') ?? [];
+  if (entryClaims.length !== 1) {
+    throw new ReceiptVerificationError(
+      'claims-digest',
+      `the claimsDigest is not zero, but the receipt carries ${entryClaims.length} LedgerEntry claims, not the one that binds the entry`,
+    );
+  }
+  // claims digested above are objects; the LedgerEntry one is re-digested with the entry's own values.
+  const recomputed = claims!.map((c) => {
+    const claim = c as { ledgerEntry?: object };
+    return c === entryClaims[0] ? { ...claim, ledgerEntry: { ...claim.ledgerEntry, ...entry } } : c;
+  });
+  if (digest(recomputed, 'the entry') !== leafDigest) {
+    throw new ReceiptVerificationError(
+      'claims-digest',
+      `the claimsDigest does not bind this entry: collection ${JSON.stringify(entry.collectionId)} with these contents digests differently`,
+    );
+  }
+  return true;
 }
 
 /** How {@link VerificationCache.signedRoots} names a signature already checked over a root by a node key. */
@@ -174,10 +243,19 @@ function checkSignature(node: X509Certificate, root: Buffer, signatureB64: strin
 }
 
 /** Reads a receipt in either spelling, bare or inside a `GET …/receipt` response. */
-export function normalizeReceipt(input: unknown): { receipt: Receipt; transactionId?: string } {
+export function normalizeReceipt(input: unknown): {
+  receipt: Receipt;
+  transactionId?: string;
+  /** the `applicationClaims` beside the receipt (api-version 2023-01-18-preview, 2026-02-23 and later). */
+  applicationClaims?: readonly unknown[];
+} {
   if (!isObject(input)) throw new ReceiptVerificationError('format', 'the receipt is not a JSON object');
   let body = input;
   let transactionId: string | undefined;
+  const applicationClaims = input.applicationClaims;
+  if (applicationClaims !== undefined && !Array.isArray(applicationClaims)) {
+    throw new ReceiptVerificationError('claims-digest', 'applicationClaims is not a list');
+  }
   if ('receipt' in input) {
     if (input.state !== 'Ready')
       throw new ReceiptVerificationError('format', `the response state is ${JSON.stringify(input.state)}, not "Ready"`);
@@ -237,6 +315,7 @@ export function normalizeReceipt(input: unknown): { receipt: Receipt; transactio
       signature: body.signature,
     },
     transactionId,
+    applicationClaims,
   };
 }
 

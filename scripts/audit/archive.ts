@@ -140,8 +140,13 @@ export async function checkContents(
       continue;
     }
     receipts++;
-    // the receipt names its transaction: verifyReceipt checks it is this entry's.
-    batch.push({ json: next.value.text, transactionId: entry.transactionId, line: next.value.line });
+    // the receipt names its transaction, and its claims (where present) must bind this entry's contents.
+    batch.push({
+      json: next.value.text,
+      transactionId: entry.transactionId,
+      entry: { collectionId: entry.collectionId, contents: entry.contents },
+      line: next.value.line,
+    });
     if (batch.length >= BATCH) await flush();
   }
   await flush();

@@ -4,7 +4,7 @@ import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, r
 import { join, resolve } from 'node:path';
 import { VerifierPool } from '../../receipts/bulk-verify';
 import { fetchLedgerIdentity } from '../../receipts/ledger-identity';
-import { ledgerClient, type LedgerCredential, type SmokeTarget } from '../smoke/run-smoke';
+import { openLedger, type LedgerCredential, type SmokeTarget } from '../smoke/run-smoke';
 import { checkContents, describeProblem, factsOf, type ArchiveFacts, type Manifest } from './archive';
 import { ARCHIVE_FILES, AUDIT_SCHEMA, fileDigest, jsonLines, parseTransactionId, replaceFile } from './files';
 import type { Progress } from './progress';
@@ -120,7 +120,14 @@ async function exportWith(
   certificateSha256: string,
   pool: VerifierPool,
 ): Promise<AuditResult> {
-  const client = ledgerClient(options.target, serviceCertificate, options.credential, options.requestTimeoutMs ?? 60_000);
+  // receipts at the newest api-version carry application claims, which bind each entry's contents.
+  const { client } = await openLedger(
+    options.target,
+    serviceCertificate,
+    options.credential,
+    options.requestTimeoutMs ?? 60_000,
+    'authenticate',
+  );
   const retry: RetryPolicy = {
     ...options.retry,
     onRetry: options.retry?.onRetry ?? ((what, why, ms) => options.progress.note(`retrying ${what} in ${ms} ms (${why})`)),

@@ -26,6 +26,7 @@ export async function recordAttestation(options: AttestationOptions): Promise<Sm
   const connection = await connectEnvironment(options.environment, options);
   try {
     return await runSmoke({
+      kind: options.kind,
       environment: options.environment,
       runId: options.runId,
       commit: options.commit,

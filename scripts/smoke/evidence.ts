@@ -1,11 +1,33 @@
+import { X509Certificate, createHash } from 'node:crypto';
 import { appendFileSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import junit from 'junit-report-builder';
-import { SMOKE_STEPS, type StepResult } from './steps';
+import { SMOKE_STEPS, type SmokeStepName, type StepResult } from './steps';
 
-/** What a smoke run proves, as kept for auditors and the next pipeline stage. */
+/** What a run recorded: a smoke test, or an attestation (deployment, promotion). */
+export type EvidenceKind = 'smoke' | 'deployment' | 'promotion';
+
+const KIND_TITLES: Record<EvidenceKind, string> = {
+  smoke: 'Ledger smoke test',
+  deployment: 'Deployment attestation',
+  promotion: 'Promotion attestation',
+};
+
+/** The ledger a run wrote to, as the evidence binds it. */
+export interface EvidenceLedger {
+  readonly ledgerId: string;
+  readonly ledgerEndpoint: string;
+  readonly identityUrl: string;
+  /** hex SHA-256 of the pinned identity (service) certificate's DER. */
+  readonly serviceCertificateSha256?: string;
+  /** a local ledger standing in for the environment's: never proof for an Azure environment. */
+  readonly standIn: boolean;
+}
+
+/** What a run proves, as kept for auditors and the next pipeline stage. */
 export interface Evidence {
   readonly schema: 'acl-stack/evidence/v1';
+  readonly kind: EvidenceKind;
   readonly environment: string;
   readonly runId: string;
   readonly commit: string;
@@ -13,14 +35,24 @@ export interface Evidence {
   readonly startedAt: string;
   readonly finishedAt: string;
   readonly ok: boolean;
-  readonly ledger?: { readonly ledgerId: string; readonly ledgerEndpoint: string; readonly identityUrl: string };
+  readonly ledger?: EvidenceLedger;
+  /** the data-plane api-version the entry was written and its receipt fetched at. */
+  readonly apiVersion?: string;
   /** the pinned identity (service) certificate, PEM. */
   readonly serviceCertificate?: string;
   readonly transactionId?: string;
   readonly entry?: { readonly collectionId: string; readonly contents: string };
   /** the `GET …/receipt` response as the ledger sent it. */
   readonly receipt?: unknown;
-  readonly verification?: { readonly transactionId: string; readonly root: string; readonly nodeId: string; readonly checks: string };
+  readonly verification?: {
+    readonly transactionId: string;
+    readonly root: string;
+    readonly nodeId: string;
+    readonly claimsDigest: string;
+    /** whether the receipt's claims digest binds the entry's collection id and contents. */
+    readonly contentsBound: boolean;
+    readonly checks: string;
+  };
   readonly steps: readonly StepResult[];
 }
 
@@ -54,22 +86,55 @@ export function writeEvidence(root: string, evidence: Evidence, name: string): s
   return dir;
 }
 
+/** hex SHA-256 of a PEM certificate's DER, as evidence pins it. */
+export function certificateSha256(pem: string): string {
+  return createHash('sha256').update(new X509Certificate(pem).raw).digest('hex');
+}
+
+/** How a package names its source ledger wherever it is shown. */
+export function ledgerLabel(ledger: EvidenceLedger | undefined): string {
+  if (!ledger) return 'not resolved';
+  return `\`${ledger.ledgerId}\` at ${ledger.ledgerEndpoint}${ledger.standIn ? ' (STAND-IN: a local ledger, not Azure)' : ''}`;
+}
+
+/**
+ * Every step in order, those that never ran (after a failure) as skipped; not 'evidence', which is
+ * writing this package.
+ */
+function allSteps(evidence: Evidence): StepResult[] {
+  return (Object.keys(SMOKE_STEPS) as SmokeStepName[])
+    .filter((name) => name !== 'evidence')
+    .map(
+      (name) =>
+        evidence.steps.find((s) => s.name === name) ?? {
+          name,
+          status: 'skipped',
+          durationMs: 0,
+          detail: 'not run: an earlier step failed',
+        },
+    );
+}
+
 function junitXml(evidence: Evidence): string {
   const builder = junit.newBuilder();
+  const standIn = evidence.ledger?.standIn ? ' [stand-in]' : '';
   const suite = builder
     .testSuite()
-    .name(`acl-stack smoke ${evidence.environment}`)
+    .name(`acl-stack ${evidence.kind} ${evidence.environment}${standIn}`)
+    .property('kind', evidence.kind)
     .property('runId', evidence.runId)
     .property('commit', evidence.commit)
+    .property('ledger', evidence.ledger ? `${evidence.ledger.ledgerId} at ${evidence.ledger.ledgerEndpoint}` : 'not resolved')
+    .property('standIn', String(evidence.ledger?.standIn ?? false))
     .timestamp(evidence.startedAt);
-  for (const step of evidence.steps) {
+  for (const step of allSteps(evidence)) {
     const test = suite
       .testCase()
-      .className(`smoke.${evidence.environment}`)
+      .className(`${evidence.kind}.${evidence.environment}`)
       .name(`${step.name}: ${SMOKE_STEPS[step.name].title}`)
       .time(step.durationMs / 1000);
     if (step.status === 'failed') test.failure(step.detail);
-    else if (step.status === 'skipped') test.skipped();
+    else if (step.status === 'skipped') test.skipped().standardOutput(step.detail);
     else test.standardOutput(step.detail);
   }
   return builder.build();
@@ -78,21 +143,27 @@ function junitXml(evidence: Evidence): string {
 function summaryMarkdown(evidence: Evidence, dir: string): string {
   const icon = { passed: '✅', failed: '❌', skipped: '⏭️' } as const;
   const lines = [
-    `### Ledger smoke test: ${evidence.environment} ${evidence.ok ? 'passed' : 'FAILED'}`,
+    `### ${KIND_TITLES[evidence.kind]}: ${evidence.environment} ${evidence.ok ? 'passed' : 'FAILED'}${evidence.ledger?.standIn ? ' (stand-in ledger)' : ''}`,
     '',
-    `- ledger: ${evidence.ledger ? `\`${evidence.ledger.ledgerId}\` at ${evidence.ledger.ledgerEndpoint}` : 'not resolved'}`,
-    `- transaction: ${evidence.transactionId ? `\`${evidence.transactionId}\`` : 'none'}`,
-    `- receipt: ${evidence.verification ? `verified (root \`${evidence.verification.root}\`)` : 'not verified'}`,
+    `- ledger: ${ledgerLabel(evidence.ledger)}`,
+    `- transaction: ${evidence.transactionId ? `\`${evidence.transactionId}\`` : 'none'}${evidence.apiVersion ? ` (api-version ${evidence.apiVersion})` : ''}`,
+    `- receipt: ${receiptLine(evidence)}`,
     `- commit \`${evidence.commit}\`, stack SHA-256 \`${evidence.stackSha256 ?? 'unknown'}\`, run \`${evidence.runId}\``,
     `- evidence: \`${dir}\``,
     '',
     '| step | result | time | detail |',
     '|---|---|---|---|',
-    ...evidence.steps.map(
+    ...allSteps(evidence).map(
       (s) => `| ${s.name} | ${icon[s.status]} ${s.status} | ${s.durationMs} ms | ${s.detail.replace(/\|/g, '\\|').replace(/\n/g, ' ')} |`,
     ),
   ];
   return lines.join('\n') + '\n';
+}
+
+function receiptLine(evidence: Evidence): string {
+  const v = evidence.verification;
+  if (!v) return 'not verified';
+  return `verified (root \`${v.root}\`); ${v.contentsBound ? 'binds the entry (claims digest)' : 'does NOT bind the entry’s contents (claims digest zeros)'}`;
 }
 
 /** Evidence as it is gathered during a run. */

@@ -2,11 +2,15 @@ import ConfidentialLedger, { type ConfidentialLedgerClient } from '@azure-rest/c
 import type { TokenCredential } from '@azure/core-auth';
 import { fetchLedgerIdentity } from '../../receipts/ledger-identity';
 import { ReceiptVerificationError, verifyReceipt, type VerifiedReceipt } from '../../receipts/verify';
-import { writeEvidence, type Evidence, type EvidenceDraft } from './evidence';
+import { certificateSha256, writeEvidence, type Evidence, type EvidenceDraft, type EvidenceKind } from './evidence';
 import { StepFailure, StepRunner, retryDelayMs, sleep, type StepResult } from './steps';
 
 export const SMOKE_SCHEMA = 'acl-stack/smoke/v1';
 export const SMOKE_COLLECTION = 'acl-stack-smoke';
+/** Entries written and receipts fetched at this version carry application claims that bind the contents. */
+export const API_VERSION = '2026-02-23';
+/** Used only when the ledger answers that {@link API_VERSION} is not available (an older ledger). */
+export const FALLBACK_API_VERSION = '2022-05-13';
 
 /** Where the ledger under test lives. */
 export interface SmokeTarget {
@@ -16,6 +20,8 @@ export interface SmokeTarget {
   readonly identityUrl: string;
   /** a CA to trust for the identity service besides the system's (the local ledger's own). */
   readonly identityCa?: string;
+  /** a local ledger standing in for the environment's; its evidence never counts for Azure. */
+  readonly standIn?: boolean;
 }
 
 /** How the smoke test proves who it is: a token credential (Entra ID) or a client certificate. */
@@ -25,6 +31,8 @@ export type LedgerCredential =
 
 export interface SmokeOptions {
   readonly environment: string;
+  /** what the run records, for its evidence's headings and test suites. @default 'smoke' */
+  readonly kind?: EvidenceKind;
   /** finds the ledger: an ARM lookup for Azure environments, the local ledger otherwise. */
   readonly resolveTarget: () => Promise<SmokeTarget>;
   readonly credential: LedgerCredential;
@@ -79,6 +87,7 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeResult> {
   const runner = new StepRunner(options.report);
   const evidence: EvidenceDraft = {
     schema: 'acl-stack/evidence/v1',
+    kind: options.kind ?? 'smoke',
     environment: options.environment,
     runId: options.runId,
     commit: options.commit,
@@ -120,8 +129,14 @@ async function smokeSteps(options: SmokeOptions, runner: StepRunner, evidence: E
 
   const target = await runner.run('resolve', async () => {
     const value = await options.resolveTarget();
-    evidence.ledger = { ledgerId: value.ledgerId, ledgerEndpoint: value.ledgerEndpoint, identityUrl: value.identityUrl };
-    return { value, detail: `${value.ledgerId} at ${value.ledgerEndpoint}` };
+    evidence.ledger = {
+      ledgerId: value.ledgerId,
+      ledgerEndpoint: value.ledgerEndpoint,
+      identityUrl: value.identityUrl,
+      standIn: value.standIn ?? false,
+    };
+    const label = value.standIn ? ' (STAND-IN: a local ledger, not Azure)' : '';
+    return { value, detail: `${value.ledgerId} at ${value.ledgerEndpoint}${label}` };
   });
 
   const serviceCertificate = await runner.run('identity', async () => {
@@ -129,14 +144,19 @@ async function smokeSteps(options: SmokeOptions, runner: StepRunner, evidence: E
       throw new StepFailure('identity', error.message, `the ledger id '${target.ledgerId}' and network access to the identity service`);
     });
     evidence.serviceCertificate = document;
+    evidence.ledger = { ...evidence.ledger!, serviceCertificateSha256: certificateSha256(document) };
     return { value: document, detail: `pinned the certificate from ${target.identityUrl}` };
   });
 
-  const client = ledgerClient(target, serviceCertificate, options.credential, options.requestTimeoutMs ?? 30_000);
-  await runner.run('authenticate', async () => {
-    const response = await send(() => client.path('/app/collections').get(), 'authenticate');
-    if (response.status !== '200') throw accessFailure('authenticate', response, options.credential.description);
-    return { value: undefined, detail: `as ${options.credential.description}` };
+  const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
+  const { client, apiVersion } = await runner.run('authenticate', async () => {
+    const opened = await openLedger(target, serviceCertificate, options.credential, requestTimeoutMs, 'authenticate');
+    evidence.apiVersion = opened.apiVersion;
+    const fallback =
+      opened.apiVersion === API_VERSION
+        ? ''
+        : `; the ledger does not offer api-version ${API_VERSION}, so its receipt will not bind the entry's contents`;
+    return { value: opened, detail: `as ${options.credential.description} at api-version ${opened.apiVersion}${fallback}` };
   });
 
   const { collectionId, contents } = options.entry ?? {
@@ -192,7 +212,7 @@ async function smokeSteps(options: SmokeOptions, runner: StepRunner, evidence: E
     evidence.receipt = receipt;
     let verified: VerifiedReceipt;
     try {
-      verified = verifyReceipt(receipt, { serviceCertificate, transactionId });
+      verified = verifyReceipt(receipt, { serviceCertificate, transactionId, entry: { collectionId, contents: expectedContents } });
     } catch (error) {
       if (!(error instanceof ReceiptVerificationError)) throw error;
       throw new StepFailure(
@@ -201,8 +221,14 @@ async function smokeSteps(options: SmokeOptions, runner: StepRunner, evidence: E
         "that the pinned certificate is this ledger's current identity (after a rotation, fetch it again) and that nothing altered the receipt",
       );
     }
-    evidence.verification = { ...verified, checks: 'endorsement, node-id, commit-evidence, proof, signature' };
-    return { value: undefined, detail: `root ${verified.root.slice(0, 16)}… signed by node ${verified.nodeId.slice(0, 16)}…` };
+    evidence.verification = { ...verified, checks: 'endorsement, node-id, commit-evidence, claims-digest, proof, signature' };
+    const binding = verified.contentsBound
+      ? 'its claims digest binds the entry'
+      : `it does NOT bind the entry's contents (claims digest zeros at api-version ${apiVersion})`;
+    return {
+      value: undefined,
+      detail: `root ${verified.root.slice(0, 16)}… signed by node ${verified.nodeId.slice(0, 16)}…; ${binding}`,
+    };
   });
 
   if (!options.reader) {
@@ -211,7 +237,7 @@ async function smokeSteps(options: SmokeOptions, runner: StepRunner, evidence: E
   }
   const reader = options.reader;
   await runner.run('role-separation', async () => {
-    const readerClient = ledgerClient(target, serviceCertificate, reader, options.requestTimeoutMs ?? 30_000);
+    const readerClient = ledgerClient(target, serviceCertificate, reader, requestTimeoutMs, apiVersion);
     const entry = await readEntry(readerClient, transactionId, collectionId, receiptTimeoutMs, 'role-separation', reader.description);
     if (entry.contents !== expectedContents)
       throw new StepFailure('role-separation', 'the reader saw different contents', 'the reader principal and endpoint');
@@ -388,14 +414,58 @@ async function send(
   }
 }
 
-export function ledgerClient(
-  target: SmokeTarget,
+/**
+ * A client at {@link API_VERSION}, proven to authenticate; at {@link FALLBACK_API_VERSION} only
+ * when the ledger answers that the newer version is not available.
+ */
+export async function openLedger(
+  target: Pick<SmokeTarget, 'ledgerEndpoint'>,
   serviceCertificate: string,
   credential: LedgerCredential,
   requestTimeoutMs: number,
+  step: 'authenticate' | 'read-back',
+): Promise<{ client: ConfidentialLedgerClient; apiVersion: string }> {
+  const attempt = async (apiVersion: string) => {
+    const client = ledgerClient(target, serviceCertificate, credential, requestTimeoutMs, apiVersion);
+    return { client, apiVersion, response: await send(() => client.path('/app/collections').get(), step) };
+  };
+  const preferred = await attempt(API_VERSION);
+  const answered =
+    preferred.response.status === '200' || !versionUnavailable(preferred.response) ? preferred : await attempt(FALLBACK_API_VERSION);
+  if (answered.response.status !== '200') throw accessFailure(step, answered.response, credential.description);
+  return answered;
+}
+
+/** The service's answer to an api-version it does not offer (400 QueryParameterError, "… is not available"). */
+function versionUnavailable(response: Response): boolean {
+  const error = (response.body as { error?: { code?: string; message?: string } })?.error;
+  return response.status === '400' && error?.code === 'QueryParameterError' && /api-version .* is not available/i.test(error.message ?? '');
+}
+
+/**
+ * Reads an entry again from its ledger (pinned to `serviceCertificate`), for evidence whose receipt
+ * does not bind the contents. Throws {@link StepFailure} saying why it could not.
+ */
+export async function rereadEntry(
+  target: Pick<SmokeTarget, 'ledgerEndpoint'>,
+  serviceCertificate: string,
+  credential: LedgerCredential,
+  entry: { readonly transactionId: string; readonly collectionId: string },
+  timeoutMs = 30_000,
+): Promise<string> {
+  const { client } = await openLedger(target, serviceCertificate, credential, timeoutMs, 'read-back');
+  return (await readEntry(client, entry.transactionId, entry.collectionId, timeoutMs, 'read-back', credential.description)).contents;
+}
+
+function ledgerClient(
+  target: Pick<SmokeTarget, 'ledgerEndpoint'>,
+  serviceCertificate: string,
+  credential: LedgerCredential,
+  requestTimeoutMs: number,
+  apiVersion: string,
 ): ConfidentialLedgerClient {
   // the SDK must not retry on its own: a blindly retried append could write twice.
-  const options = { retryOptions: { maxRetries: 0 } };
+  const options = { retryOptions: { maxRetries: 0 }, apiVersion };
   const client =
     credential.kind === 'token'
       ? ConfidentialLedger(target.ledgerEndpoint, serviceCertificate, credential.credential, options)

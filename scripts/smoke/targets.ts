@@ -92,8 +92,9 @@ export async function prepareLocalSmoke(dataDir: string): Promise<LocalSmokeSetu
   const tokens = (oid: string): TokenCredential => new LocalTokenCredential(issuerKey, { oid });
   return {
     info,
-    resolveTarget: () =>
-      resolveFromArm(
+    // found through ARM like an Azure ledger, but labelled a stand-in wherever its evidence shows.
+    resolveTarget: async () => ({
+      ...(await resolveFromArm(
         new ArmClient(tokens(LOCAL_PIPELINE_OBJECT_ID), '00000000-0000-0000-0000-000000000000', {
           endpoint: info.ledgerEndpoint,
           tlsOptions: { ca: serviceCertificate },
@@ -102,7 +103,9 @@ export async function prepareLocalSmoke(dataDir: string): Promise<LocalSmokeSetu
         'local',
         info.ledgerId,
         serviceCertificate,
-      ),
+      )),
+      standIn: true,
+    }),
     credential: {
       kind: 'token',
       credential: tokens(LOCAL_PIPELINE_OBJECT_ID),

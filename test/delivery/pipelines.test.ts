@@ -88,6 +88,13 @@ describe('GitHub Actions workflows', () => {
     expect(stepIndex(/the plan was made from this synth/)).toBeLessThan(apply);
   });
 
+  test('the promotion records the reviewers who approved the environment, not whoever triggered the run', () => {
+    const promotion = deployJob.steps[stepIndex(/npm run promote -- --from/)];
+    expect(promotion.run).not.toMatch(/--approver|triggering_actor|github\.actor/);
+    expect(promotion.env).toEqual({ GITHUB_TOKEN: '${{ github.token }}' });
+    expect(deployJob.permissions.actions).toBe('read');
+  });
+
   test('publish the evidence and show the JUnit results even when the smoke test fails', () => {
     const evidence = deployJob.steps[stepIndex(/keep the evidence/)];
     expect(evidence).toMatchObject({ if: 'always()', with: { name: 'evidence-${{ inputs.environment }}' } });
@@ -197,6 +204,12 @@ describe('Azure DevOps pipeline', () => {
     const deployPreflight = stepIndex(/npm run preflight -- --env "\$\{\{ parameters\.environment \}\}"$/);
     expect(deployPreflight).toBeGreaterThanOrEqual(0);
     expect(deployPreflight).toBeLessThan(stepIndex(/apply -input=false/));
+  });
+
+  test('the promotion reads the environment check approvals, not the requester', () => {
+    const promotion = steps[stepIndex(/npm run promote -- --from/)];
+    expect(text(promotion)).not.toMatch(/--approver|RequestedFor/);
+    expect(promotion.env).toEqual({ SYSTEM_ACCESSTOKEN: '$(System.AccessToken)' });
   });
 
   test('keeps each environment plan as an artifact', () => {

@@ -12,7 +12,7 @@ export const newDataDir = (): string => mkdtempSync(join(tmpdir(), 'acl-ledger-'
 export interface TestLedger extends RunningLedger {
   readonly serviceCertificate: string;
   /** an SDK client authenticated with a client certificate (the generated administrator by default). */
-  certificateClient(certificatePath?: string, keyPath?: string): ConfidentialLedgerClient;
+  certificateClient(certificatePath?: string, keyPath?: string, apiVersion?: string): ConfidentialLedgerClient;
   /** an SDK client authenticated with a bearer token for an Entra object id. */
   tokenClient(objectId: string): ConfidentialLedgerClient;
 }
@@ -23,10 +23,11 @@ export async function startTestLedger(options: Partial<LocalLedgerOptions> = {})
   return {
     ...running,
     serviceCertificate,
-    certificateClient: (certificatePath = running.info.adminCertificatePath, keyPath = running.info.adminKeyPath) =>
+    certificateClient: (certificatePath = running.info.adminCertificatePath, keyPath = running.info.adminKeyPath, apiVersion?: string) =>
       ConfidentialLedger(running.info.ledgerEndpoint, serviceCertificate, {
         tlsOptions: { cert: readFileSync(certificatePath, 'utf8'), key: readFileSync(keyPath, 'utf8') },
         retryOptions: { maxRetries: 0 },
+        apiVersion,
       }),
     tokenClient: (objectId: string) =>
       ConfidentialLedger(

@@ -1,4 +1,7 @@
+import { X509Certificate } from 'node:crypto';
+import { p256, p384 } from '@noble/curves/nist.js';
 import { RECEIPT_CHECKS, ReceiptVerificationError, VerificationCache, verifyReceipt } from '../../receipts/verify';
+import { independentClaimsDigest } from '../helpers/independent-claims';
 import { AZURE_VECTORS, alter, leafPaths, mutate } from '../helpers/vectors';
 
 function failedCheck(run: () => unknown): string {
@@ -101,7 +104,7 @@ describe('verifyReceipt on receipts issued by real Azure ledgers', () => {
       verifyReceipt(v.receipt, { serviceCertificate: v.serviceCertificate, cache });
       verifyReceipt(v.receipt, { serviceCertificate: v.serviceCertificate, cache });
     }
-    expect(cache.signedRoots.size).toBe(3);
+    expect(cache.signedRoots.size).toBe(AZURE_VECTORS.length);
     const [one] = AZURE_VECTORS;
     expect(
       failedCheck(() =>
@@ -111,5 +114,53 @@ describe('verifyReceipt on receipts issued by real Azure ledgers', () => {
         }),
       ),
     ).toBe('signature');
+  });
+
+  // documented limit (README): ECDSA accepts (r, n−s) as well as (r, s), and the service does not
+  // normalise s, so refusing the twin would refuse real receipts.
+  test.each(AZURE_VECTORS.map((v) => [v.name, v]))('%s: the ECDSA twin (r, n−s) of its signature also verifies', (_, vector) => {
+    const inner = ('receipt' in vector.receipt ? vector.receipt.receipt : vector.receipt) as { cert: string };
+    const curve = new X509Certificate(inner.cert).publicKey.asymmetricKeyDetails?.namedCurve === 'secp384r1' ? p384 : p256;
+    const twin = mutate(vector.receipt, [...('receipt' in vector.receipt ? ['receipt'] : []), 'signature'], (b64: string) => {
+      const signature = curve.Signature.fromBytes(Buffer.from(b64, 'base64'), 'der');
+      const flipped = new curve.Signature(signature.r, curve.Point.Fn.ORDER - signature.s);
+      return Buffer.from(flipped.toBytes('der')).toString('base64');
+    });
+    expect(JSON.stringify(twin)).not.toBe(JSON.stringify(vector.receipt));
+    expect(failedCheck(() => verifyReceipt(twin, { serviceCertificate: vector.serviceCertificate }))).toBe('none (accepted)');
+  });
+
+  describe('application claims (azure-receipt-4-claims)', () => {
+    const vector = AZURE_VECTORS.find((v) => v.name === 'azure-receipt-4-claims')!;
+    const claim = (vector.receipt as any).applicationClaims[0].ledgerEntry;
+    const entry = { collectionId: claim.collectionId, contents: claim.contents };
+    const verify = (receipt: unknown, e = entry) => verifyReceipt(receipt, { serviceCertificate: vector.serviceCertificate, entry: e });
+
+    test('the published digest matches an independent implementation of the published algorithm', async () => {
+      expect(await independentClaimsDigest([claim])).toBe((vector.receipt as any).receipt.leafComponents.claimsDigest);
+    });
+
+    test('binds exactly its entry', () => {
+      expect(verify(vector.receipt)).toMatchObject({ contentsBound: true, transactionId: '2.13' });
+      expect(failedCheck(() => verify(vector.receipt, { ...entry, contents: 'Hello world!' }))).toBe('claims-digest');
+      expect(failedCheck(() => verify(vector.receipt, { ...entry, collectionId: 'subledger:1' }))).toBe('claims-digest');
+    });
+
+    test('rejects claims that were removed, swapped for another key or duplicated, naming the check', () => {
+      const receipt = vector.receipt as any;
+      const cases = [
+        mutate(receipt, ['applicationClaims'], () => undefined),
+        mutate(receipt, ['applicationClaims', 0, 'ledgerEntry', 'secretKey'], () => Buffer.alloc(32, 7).toString('base64')),
+        mutate(receipt, ['applicationClaims'], (c: unknown[]) => [...c, ...c]),
+        mutate(receipt, ['applicationClaims', 0, 'kind'], () => 'ClaimDigest'),
+      ];
+      expect(cases.map((c) => failedCheck(() => verify(c)))).toEqual(cases.map(() => 'claims-digest'));
+    });
+
+    test('receipts without claims verify but bind nothing', () => {
+      for (const v of AZURE_VECTORS.filter((x) => x !== vector)) {
+        expect(verifyReceipt(v.receipt, { serviceCertificate: v.serviceCertificate, entry }).contentsBound).toBe(false);
+      }
+    });
   });
 });

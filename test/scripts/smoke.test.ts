@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -77,7 +78,26 @@ describe('smoke test against the local ledger', () => {
     });
     const report = verifyAll(collectReceipts(join(dir, 'receipt.json')), readFileSync(join(dir, 'service-certificate.pem'), 'utf8'));
     expect(report).toEqual({ verified: 1, failed: [] });
-    expect(readFileSync(join(dir, 'junit.xml'), 'utf8')).toMatch(/<testsuite name="acl-stack smoke local"[^>]*tests="8" failures="0"/);
+    expect(readFileSync(join(dir, 'junit.xml'), 'utf8')).toMatch(
+      /<testsuite name="acl-stack smoke local \[stand-in\]"[^>]*tests="8" failures="0"/,
+    );
+    // written and fetched at 2026-02-23: the receipt binds the contents, and the evidence binds the ledger.
+    expect(evidence).toMatchObject({
+      kind: 'smoke',
+      apiVersion: '2026-02-23',
+      verification: { contentsBound: true, claimsDigest: expect.not.stringMatching(/^0+$/) },
+      ledger: {
+        ledgerId: local.info.ledgerId,
+        ledgerEndpoint: local.info.ledgerEndpoint,
+        standIn: true,
+        serviceCertificateSha256: new X509Certificate(readFileSync(local.info.serviceCertificatePath)).fingerprint256
+          .replace(/:/g, '')
+          .toLowerCase(),
+      },
+    });
+    expect(readFileSync(join(dir, 'summary.md'), 'utf8')).toMatch(
+      /^### Ledger smoke test: local passed \(stand-in ledger\)\n[^]*STAND-IN[^]*binds the entry/,
+    );
   });
 
   test('the CLI entry starts the local ledger when none runs and appends the summary to $GITHUB_STEP_SUMMARY', async () => {
@@ -244,6 +264,11 @@ describe('smoke test against the local ledger', () => {
     const evidence = JSON.parse(readFileSync(join(result.evidenceDir!, 'evidence.json'), 'utf8'));
     expect(evidence.ok).toBe(false);
     expect(evidence.steps.find((s: { name: string }) => s.name === 'append').status).toBe('failed');
-    expect(readFileSync(join(result.evidenceDir!, 'junit.xml'), 'utf8')).toMatch(/failures="1"/);
+    const junit = readFileSync(join(result.evidenceDir!, 'junit.xml'), 'utf8');
+    expect(junit).toMatch(/failures="1"/);
+    // the steps after the failure never ran, and say so.
+    for (const step of ['commit', 'read-back', 'receipt', 'role-separation']) {
+      expect(junit).toMatch(new RegExp(`<testcase[^>]*name="${step}: [^"]*"[^>]*>\\s*<skipped/>`));
+    }
   });
 });
