@@ -48,9 +48,16 @@ export const identityPaths = (dataDir: string) => {
 
 /**
  * Loads the identity kept in `dataDir`, creating it on first start. The node certificate names
- * `hostnames` (DNS names and IPs) so that clients connecting by those names accept it.
+ * `hostnames` (DNS names and IPs) so that clients connecting by those names accept it. A new
+ * identity calls `beforeComplete` with its ledger secret just before it is marked complete, so
+ * that what must exist with every complete identity (the ledger's log) is made first.
  */
-export async function loadOrCreateIdentity(dataDir: string, ledgerId: string, hostnames: readonly string[]): Promise<LedgerIdentity> {
+export async function loadOrCreateIdentity(
+  dataDir: string,
+  ledgerId: string,
+  hostnames: readonly string[],
+  beforeComplete: (ledgerSecret: Buffer) => void = () => undefined,
+): Promise<LedgerIdentity> {
   const paths = identityPaths(dataDir);
   if (!hasIdentity(dataDir)) {
     makePrivateDirectory(paths.dir);
@@ -92,8 +99,10 @@ export async function loadOrCreateIdentity(dataDir: string, ledgerId: string, ho
     writeFileDurably(paths.serviceCertificate, serviceCert.toString('pem') + '\n');
     writeFileDurably(paths.nodeKey, await privateKeyPem(node.privateKey), 0o600);
     writeFileDurably(paths.nodeCertificate, nodeCert.toString('pem') + '\n');
-    writeFileDurably(paths.ledgerSecret, randomBytes(32).toString('hex'), 0o600);
+    const ledgerSecret = randomBytes(32);
+    writeFileDurably(paths.ledgerSecret, ledgerSecret.toString('hex'), 0o600);
     writeFileDurably(paths.tokenIssuerKey, await privateKeyPem(issuer.privateKey), 0o600);
+    beforeComplete(ledgerSecret);
     writeFileDurably(paths.ledgerId, ledgerId);
   }
   return loadIdentity(dataDir);

@@ -1,10 +1,10 @@
-import { closeSync, existsSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { existsSync, linkSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { LedgerRole } from '../constructs/ledger/ledger-roles';
 import { makePrivateDirectory, writeFileDurably } from './durable-files';
-import { certificateUserId, createClientCertificate, hasIdentity, loadOrCreateIdentity } from './identity';
+import { certificateUserId, createClientCertificate, loadOrCreateIdentity } from './identity';
 import { DEFAULT_SIGNING, LocalLedger, type SigningPolicy } from './ledger';
-import { createLogFiles, type StorageHooks } from './log';
+import { chainKeyOf, createLogFiles, type StorageHooks } from './log';
 import { LedgerServer, type HttpLimits } from './server';
 
 export interface InitialUser {
@@ -64,6 +64,7 @@ export interface RunningLedger {
 export async function startLocalLedger(options: LocalLedgerOptions): Promise<RunningLedger> {
   const dataDir = resolve(options.dataDir);
   makePrivateDirectory(dataDir);
+  refuseSharedFolder(dataDir);
   const releaseLock = lockDataDir(dataDir);
   // whatever was started is stopped again if a later step fails: the lock must never be released
   // while a server or an open log still serves this folder.
@@ -73,8 +74,9 @@ export async function startLocalLedger(options: LocalLedgerOptions): Promise<Run
     const host = options.host ?? '127.0.0.1';
     const hostnames = [...new Set(['localhost', '127.0.0.1', '::1', host])];
     // a new ledger's log exists before its identity is complete; see createLogFiles.
-    if (!hasIdentity(dataDir)) createLogFiles(dataDir);
-    const identity = await loadOrCreateIdentity(dataDir, options.ledgerId ?? 'acl-local', hostnames);
+    const identity = await loadOrCreateIdentity(dataDir, options.ledgerId ?? 'acl-local', hostnames, (secret) =>
+      createLogFiles(dataDir, chainKeyOf(secret)),
+    );
     const admin = await ensureAdminCertificate(dataDir);
     ledger = await LocalLedger.open(dataDir, identity, {
       signing: options.signing ?? DEFAULT_SIGNING,
@@ -147,24 +149,63 @@ async function ensureAdminCertificate(dataDir: string) {
   return { certificatePath, keyPath, userId: certificateUserId(readFileSync(certificatePath, 'utf8')) };
 }
 
-/** One ledger process per data folder; a lock left by a dead process is taken over. */
+/**
+ * One ledger process per data folder; a lock left by a dead process is taken over. The LOCK file
+ * appears whole (written under another name, then hard-linked into place), so nobody ever reads a
+ * lock whose owner is not written yet; a stale lock is moved aside by one atomic rename, so two
+ * starts cannot both take it.
+ */
 function lockDataDir(dataDir: string): () => void {
   const path = join(dataDir, 'LOCK');
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = openSync(path, 'wx', 0o600);
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
-      return () => rmSync(path, { force: true });
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code !== 'EEXIST') throw new Error(`${dataDir} cannot be written (${code}): the local ledger needs a writable data folder`);
-      const owner = Number(readFileSync(path, 'utf8'));
-      if (processAlive(owner)) throw new Error(`${dataDir} is in use by the local ledger with process id ${owner}`);
-      rmSync(path, { force: true });
-    }
+  const mine = `${path}.${process.pid}`;
+  try {
+    writeFileDurably(mine, String(process.pid), 0o600);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new Error(`${dataDir} cannot be written (${code}): the local ledger needs a writable data folder`);
   }
-  throw new Error(`cannot lock ${dataDir}`);
+  const ownerOf = (file: string) => Number(readFileSync(file, 'utf8'));
+  try {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        linkSync(mine, path);
+        return () => {
+          if (existsSync(path) && ownerOf(path) === process.pid) rmSync(path, { force: true });
+        };
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      }
+      const owner = ownerOf(path);
+      if (processAlive(owner)) throw new Error(`${dataDir} is in use by the local ledger with process id ${owner}`);
+      const aside = `${path}.stale-${process.pid}`;
+      try {
+        renameSync(path, aside);
+      } catch {
+        continue; // another start moved it first
+      }
+      // the rename may have caught a lock a faster start had just taken: give it back.
+      const moved = ownerOf(aside);
+      if (moved !== owner && processAlive(moved)) {
+        linkSync(aside, path);
+        rmSync(aside, { force: true });
+        throw new Error(`${dataDir} is in use by the local ledger with process id ${moved}`);
+      }
+      rmSync(aside, { force: true });
+    }
+    throw new Error(`cannot lock ${dataDir}: other starts keep taking it`);
+  } finally {
+    rmSync(mine, { force: true });
+  }
+}
+
+/** A data folder other users may write lets them rewrite the ledger's history: refuse it, as ssh refuses such key folders. */
+function refuseSharedFolder(dataDir: string): void {
+  const mode = statSync(dataDir).mode & 0o777;
+  if (mode & 0o022) {
+    throw new Error(
+      `${dataDir} can be written by other users (mode ${mode.toString(8)}), who could rewrite the ledger's history; run: chmod go-w ${dataDir}`,
+    );
+  }
 }
 
 function processAlive(pid: number): boolean {

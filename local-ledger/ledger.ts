@@ -175,7 +175,7 @@ export class LocalLedger {
     }
     const chainKey = chainKeyOf(identity.ledgerSecret);
     const log = readLog(paths.log, VIEW, chainKey);
-    const watermark = readWatermark(paths.watermark);
+    const watermark = readWatermark(paths.watermark, chainKey);
     if (!watermark) throw new LogCorruptError(`${paths.watermark} is damaged: neither of its slots is intact`);
     checkWatermark(log, watermark);
     const ledger = new LocalLedger(identity, options.signing ?? DEFAULT_SIGNING, { bytes: log.tornBytes, at: log.tornAt });
@@ -183,7 +183,7 @@ export class LocalLedger {
     for (const record of log.records) ledger.replay(record, offsetOf);
     ledger.verifyLatestSignature(offsetOf);
     ledger.writer = await LogWriter.open(paths.log, chainKey, log.end, log.macs.at(-1), options.storageHooks);
-    ledger.watermark = await WatermarkWriter.open(paths.watermark, watermark, options.storageHooks);
+    ledger.watermark = await WatermarkWriter.open(paths.watermark, chainKey, watermark, options.storageHooks);
     try {
       // only now, with everything before it checked, is an incomplete final frame cut off.
       if (log.tornAt !== undefined) await ledger.writer.undo(ledger.writer.position, new Error('cutting a torn tail'));
@@ -411,8 +411,10 @@ export class LocalLedger {
       const failure = this.failure(error as Error);
       batch.forEach((p) => p.reject(failure));
       this.flushing = undefined;
-      if (this.queue.length && !this.broken) this.scheduleBatch();
-      else this.queue.splice(0).forEach((p) => p.reject(this.broken ?? failure));
+      if (this.broken) this.queue.splice(0).forEach((p) => p.reject(this.broken!));
+      else if (this.queue.length) this.scheduleBatch();
+      // durable transactions of earlier batches still wait for a signature.
+      else this.scheduleSignature();
       return false;
     }
     records.forEach((r) => this.publish(r));
@@ -421,14 +423,19 @@ export class LocalLedger {
     batch.forEach((p, i) => p.resolve(firstSeqno + i));
     this.flushing = undefined;
     if (this.queue.length) this.scheduleBatch();
-    else if (this.hasUnsigned && !this.signTimer && !this.closed) {
-      const wait = Math.max(0, this.signing.everyMs - (Date.now() - this.oldestUnsignedAt));
-      this.signTimer = setTimeout(() => {
-        this.signTimer = undefined;
-        if (!this.flushing && this.hasUnsigned && !this.broken) this.flushing = this.runBatch(true).then(() => undefined);
-      }, wait);
-    }
+    else this.scheduleSignature();
     return true;
+  }
+
+  /** Arms the timer that signs durable, unsigned transactions once the oldest has waited `everyMs`. */
+  private scheduleSignature(): void {
+    if (!this.hasUnsigned || this.signTimer || this.closed || this.broken) return;
+    if (this.oldestUnsignedAt === 0) this.oldestUnsignedAt = Date.now();
+    const wait = Math.max(0, this.signing.everyMs - (Date.now() - this.oldestUnsignedAt));
+    this.signTimer = setTimeout(() => {
+      this.signTimer = undefined;
+      if (!this.flushing && this.hasUnsigned && !this.broken) this.flushing = this.runBatch(true).then(() => undefined);
+    }, wait);
   }
 
   /**

@@ -1,4 +1,4 @@
-import { createHash, createHmac } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -305,28 +305,25 @@ export interface Watermark {
   readonly mac: Buffer;
 }
 
-export function encodeWatermark(mark: Watermark): Buffer {
+/** A slot's checksum is keyed: a slot cannot be forged (or reset to the first one) without the ledger's secret. */
+const slotMac = (chainKey: Buffer, fields: Buffer): Buffer => createHmac('sha256', chainKey).update('watermark').update(fields).digest();
+
+export function encodeWatermark(mark: Watermark, chainKey: Buffer): Buffer {
   const slot = Buffer.alloc(SLOT);
   slot.writeUInt32BE(mark.generation, 0);
   slot.writeUInt32BE(mark.seqno, 4);
   mark.mac.copy(slot, 8);
-  createHash('sha256')
-    .update(slot.subarray(0, 8 + MAC))
-    .digest()
-    .copy(slot, 8 + MAC);
+  slotMac(chainKey, slot.subarray(0, 8 + MAC)).copy(slot, 8 + MAC);
   return slot;
 }
 
 /** The newest intact slot of a watermark file, or undefined when neither slot is intact. */
-export function readWatermark(path: string): Watermark | undefined {
+export function readWatermark(path: string, chainKey: Buffer): Watermark | undefined {
   const data = readFileSync(path);
   let newest: Watermark | undefined;
   for (let at = 0; at + SLOT <= data.length && at < 2 * SLOT; at += SLOT) {
     const slot = data.subarray(at, at + SLOT);
-    const digest = createHash('sha256')
-      .update(slot.subarray(0, 8 + MAC))
-      .digest();
-    if (!digest.equals(slot.subarray(8 + MAC))) continue;
+    if (!slotMac(chainKey, slot.subarray(0, 8 + MAC)).equals(slot.subarray(8 + MAC))) continue;
     const mark = { generation: slot.readUInt32BE(0), seqno: slot.readUInt32BE(4), mac: Buffer.from(slot.subarray(8, 8 + MAC)) };
     if (!newest || mark.generation > newest.generation) newest = mark;
   }
@@ -336,11 +333,12 @@ export function readWatermark(path: string): Watermark | undefined {
 export class WatermarkWriter {
   constructor(
     private readonly file: DurableFile,
+    private readonly chainKey: Buffer,
     private current: Watermark,
   ) {}
 
-  static async open(path: string, current: Watermark, hooks?: StorageHooks): Promise<WatermarkWriter> {
-    return new WatermarkWriter(await DurableFile.open(path, 'watermark', hooks), current);
+  static async open(path: string, chainKey: Buffer, current: Watermark, hooks?: StorageHooks): Promise<WatermarkWriter> {
+    return new WatermarkWriter(await DurableFile.open(path, 'watermark', hooks), chainKey, current);
   }
 
   get seqno(): number {
@@ -356,7 +354,7 @@ export class WatermarkWriter {
     const next = { generation: this.current.generation + 1, seqno, mac };
     const at = (next.generation % 2) * SLOT;
     try {
-      await this.file.writeAt(encodeWatermark(next), at);
+      await this.file.writeAt(encodeWatermark(next, this.chainKey), at);
     } catch (error) {
       await this.file.writeAt(Buffer.alloc(SLOT), at).catch((blanking: Error) => {
         throw new LogStateUnknownError(
@@ -377,11 +375,11 @@ export class WatermarkWriter {
 export const logPaths = (dataDir: string) => ({ log: join(dataDir, 'ledger.log'), watermark: join(dataDir, 'commit-watermark') });
 
 /**
- * Creates the empty log and watermark of a new ledger, before its identity is complete, so that a
- * ledger whose identity exists always has them: a removed log is then refused, never silently
- * restarted at transaction 1 under the same service certificate.
+ * Creates the empty log and watermark of a new ledger, before its identity is complete (see
+ * `loadOrCreateIdentity`), so that a ledger whose identity exists always has them: a removed log
+ * is then refused, never silently restarted at transaction 1 under the same service certificate.
  */
-export function createLogFiles(dataDir: string): void {
+export function createLogFiles(dataDir: string, chainKey: Buffer): void {
   const paths = logPaths(dataDir);
   if (existsSync(paths.log) && statSync(paths.log).size > LOG_MAGIC.length) {
     throw new LogCorruptError(
@@ -389,5 +387,5 @@ export function createLogFiles(dataDir: string): void {
     );
   }
   writeFileDurably(paths.log, LOG_MAGIC, 0o600);
-  writeFileDurably(paths.watermark, encodeWatermark({ generation: 0, seqno: 0, mac: Buffer.alloc(MAC) }), 0o600);
+  writeFileDurably(paths.watermark, encodeWatermark({ generation: 0, seqno: 0, mac: Buffer.alloc(MAC) }, chainKey), 0o600);
 }

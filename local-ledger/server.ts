@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { LEDGER_ROLES, type LedgerRole } from '../constructs/ledger/ledger-roles';
 import { negotiateApiVersion, type ApiVersionTraits } from './api-versions';
@@ -108,6 +108,8 @@ export class LedgerServer {
   private readonly routes: Route[];
   private readonly loads = new Map<string, number>();
   private readonly peerFingerprints = new WeakMap<TLSSocket, string | undefined>();
+  /** per connection: answers still being prepared, and what to do once none is (see 'clientError'). */
+  private readonly answersDue = new WeakMap<Socket, { count: number; then?: () => void }>();
 
   private constructor(
     private readonly ledger: LocalLedger,
@@ -132,12 +134,16 @@ export class LedgerServer {
     );
     this.https.timeout = limits.requestTimeoutMs;
     // a request Node's HTTP parser refuses (bad request line, header, chunking) still gets the Azure error shape.
-    this.https.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    this.https.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
       if (!socket.writable || error.code === 'ECONNRESET') return void socket.destroy();
       const [status, code] = CLIENT_ERRORS[error.code ?? ''] ?? [400, 'BadRequest'];
       const body = JSON.stringify({ error: { code, message: `The request could not be read (${error.code ?? 'malformed'}).` } });
       const head = `HTTP/1.1 ${status} ${code}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close`;
-      socket.write(`${head}\r\n\r\n${body}`, () => socket.destroy());
+      const answer = () => socket.write(`${head}\r\n\r\n${body}`, () => socket.destroy());
+      // requests pipelined before the bad one get their own answers first (a write must not go unanswered).
+      const pending = this.answersDue.get(socket);
+      if (pending?.count) pending.then = answer;
+      else answer();
     });
     this.routes = this.buildRoutes();
   }
@@ -205,6 +211,12 @@ export class LedgerServer {
    * the server keeps serving. A failure while answering closes that one connection.
    */
   private handle(req: IncomingMessage, res: ServerResponse): void {
+    const due = this.answersDue.get(req.socket) ?? { count: 0 };
+    this.answersDue.set(req.socket, due);
+    due.count++;
+    res.once('close', () => {
+      if (--due.count === 0) due.then?.();
+    });
     this.route(req, res)
       .catch((error: unknown) => this.errorReply(error))
       .then((reply) => this.send(req, res, reply))

@@ -18,7 +18,7 @@ describe('local ledger under storage faults', () => {
         '--map-root-user',
         'sh',
         '-c',
-        `mount -t tmpfs -o size=700k tmpfs "${dir}" && exec "${process.execPath}" --import tsx test/helpers/storage-fault-driver.ts "${dir}"`,
+        `mount -t tmpfs -o size=700k,mode=0700 tmpfs "${dir}" && exec "${process.execPath}" --import tsx test/helpers/storage-fault-driver.ts "${dir}"`,
       ],
       { cwd: REPO_ROOT, encoding: 'utf8' },
     );

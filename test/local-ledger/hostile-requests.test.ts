@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { readFileSync, statSync } from 'node:fs';
+import { chmodSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
 import type { LocalLedgerInfo } from '../../local-ledger';
@@ -9,10 +9,12 @@ import { newDataDir } from '../helpers/local-ledger';
 interface RawAnswer {
   readonly status?: number;
   readonly body: string;
+  /** everything the server sent. */
+  readonly raw: string;
 }
 
 /** Sends bytes over a fresh TLS connection as the administrator and reads the answer until the server closes or answers whole. */
-function sendRaw(info: LocalLedgerInfo, request: string | Buffer): Promise<RawAnswer> {
+function sendRaw(info: LocalLedgerInfo, request: string | Buffer, options: { halfClose?: boolean } = {}): Promise<RawAnswer> {
   const url = new URL(info.ledgerEndpoint);
   return new Promise((resolve) => {
     const socket = connect({
@@ -25,10 +27,11 @@ function sendRaw(info: LocalLedgerInfo, request: string | Buffer): Promise<RawAn
     let received = '';
     const finish = () => {
       const status = /^HTTP\/1\.1 (\d{3})/.exec(received)?.[1];
-      resolve({ status: status ? Number(status) : undefined, body: received.split('\r\n\r\n').slice(1).join('\r\n\r\n') });
+      resolve({ status: status ? Number(status) : undefined, body: received.split('\r\n\r\n').slice(1).join('\r\n\r\n'), raw: received });
       socket.destroy();
     };
-    socket.on('secureConnect', () => socket.end(request));
+    // by default the client half-closes after its request; a pipelining client keeps sending instead.
+    socket.on('secureConnect', () => (options.halfClose === false ? socket.write(request) : socket.end(request)));
     socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
     socket.on('close', finish);
     socket.on('error', finish);
@@ -62,6 +65,23 @@ describe('local ledger against hostile requests', () => {
     const answer = await sendRaw(ledger.info, 'GET /app/collections HTTP/1.1\r\nHost: ledger\r\nBad Header\r\n\r\n');
     expect(answer.status).toBe(400);
     expect(JSON.parse(answer.body).error.code).toBe('BadRequest');
+  });
+
+  test('a write pipelined before a malformed request gets its own answer, not the 400', async () => {
+    const body = JSON.stringify({ contents: 'pipelined' });
+    const answer = await sendRaw(
+      ledger.info,
+      `POST /app/transactions?api-version=2022-05-13 HTTP/1.1\r\nHost: ledger\r\ncontent-type: application/json\r\n` +
+        `content-length: ${body.length}\r\n\r\n${body}NOT-HTTP\r\n\r\n`,
+      { halfClose: false },
+    );
+    // the write's own answer comes first; the connection then closes (with a 400 where Node still lets it through).
+    expect(answer.raw.match(/^HTTP\/1\.1 \d{3}/gm)?.[0]).toBe('HTTP/1.1 200');
+    const id = /x-ms-ccf-transaction-id: (\S+)/i.exec(answer.raw)![1];
+    const read = () => adminClient(ledger.info).path('/app/transactions/{transactionId}', id).get();
+    // the first read of a transaction answers Loading, as a real node does.
+    const entry = (await read()).body as any;
+    expect((entry.state === 'Loading' ? ((await read()).body as any) : entry).entry.contents).toBe('pipelined');
   });
 
   test('fuzzed request lines, headers, queries and bodies never get a 5xx or stop the server', async () => {
@@ -110,6 +130,12 @@ describe('local ledger against hostile requests', () => {
 });
 
 describe('local ledger files under a permissive umask', () => {
+  test('a data folder other users can write is refused, saying how to fix it', async () => {
+    const dataDir = newDataDir();
+    chmodSync(dataDir, 0o777);
+    await expect(spawnLedger(dataDir)).rejects.toThrow(/can be written by other users \(mode 777\).*run: chmod go-w/);
+  });
+
   test('with umask 000 the data folder is 0700 and the log, watermark and keys are 0600', async () => {
     const dataDir = join(newDataDir(), 'fresh', 'ledger');
     const ledger = await spawnLedger(dataDir, { shellPrefix: 'umask 000' });

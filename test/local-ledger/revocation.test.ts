@@ -1,8 +1,9 @@
-import { mkdirSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
 import { createClientCertificate } from '../../local-ledger/identity';
-import { spawnLedger } from '../helpers/ledger-process';
+import { spawnLedger, stopLedger, type LedgerProcess } from '../helpers/ledger-process';
 import { newDataDir, rawRequest, startTestLedger, type TestLedger } from '../helpers/local-ledger';
 
 /**
@@ -72,5 +73,26 @@ describe('local ledger start-up that fails late', () => {
     // running.json cannot be written: a folder stands in its place.
     mkdirSync(join(dataDir, 'running.json', 'blocker'), { recursive: true });
     await expect(spawnLedger(dataDir)).rejects.toThrow(/^the ledger exited with 1: local ledger: .*running\.json/);
+  });
+});
+
+describe('local ledger data-folder lock', () => {
+  test('four ledgers started at once on a folder with a stale lock: exactly one serves, the others say it is in use', async () => {
+    const dataDir = newDataDir();
+    await stopLedger(await spawnLedger(dataDir));
+    // a lock left by a process that is gone.
+    const gone = spawn(process.execPath, ['-e', '']);
+    await new Promise((resolve) => gone.once('exit', resolve));
+    writeFileSync(join(dataDir, 'LOCK'), String(gone.pid));
+    const starts = await Promise.allSettled(Array.from({ length: 4 }, () => spawnLedger(dataDir)));
+    const serving = starts.filter((s): s is PromiseFulfilledResult<LedgerProcess> => s.status === 'fulfilled');
+    try {
+      expect(serving).toHaveLength(1);
+      for (const refused of starts.filter((s): s is PromiseRejectedResult => s.status === 'rejected')) {
+        expect(refused.reason.message).toMatch(/is in use by the local ledger with process id \d+/);
+      }
+    } finally {
+      await Promise.all(serving.map((s) => stopLedger(s.value)));
+    }
   });
 });

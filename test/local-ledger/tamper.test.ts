@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { appendFileSync, copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
@@ -164,6 +164,19 @@ describe('local ledger start-up refuses a damaged log and cuts nothing', () => {
   test('a removed log is refused while the identity exists, instead of restarting at transaction 2.1', async () => {
     rmSync(l.log);
     await expect(startLocalLedger({ dataDir: l.dataDir })).rejects.toThrow(/ledger\.log is missing although the ledger's identity exists/);
+  });
+
+  test('a commit watermark forged without the ledger secret (e.g. reset to the first slot) is refused', async () => {
+    // the slot layout as anyone can read it: generation, sequence number, chain MAC, then a checksum
+    // an attacker can compute only without a key.
+    const watermark = join(l.dataDir, 'commit-watermark');
+    const slot = Buffer.alloc(72);
+    slot.writeUInt32BE(1_000_000, 0);
+    slot.writeUInt32BE(0, 4);
+    createHash('sha256').update(slot.subarray(0, 40)).digest().copy(slot, 40);
+    writeFileSync(watermark, Buffer.concat([slot, slot]));
+    writeFileSync(l.log, l.bytes.subarray(0, 8));
+    await expect(startLocalLedger({ dataDir: l.dataDir })).rejects.toThrow(/commit-watermark is damaged: neither of its slots is intact/);
   });
 
   test('a removed or damaged commit watermark is refused', async () => {

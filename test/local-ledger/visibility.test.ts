@@ -4,7 +4,7 @@ import { startLocalLedger } from '../../local-ledger';
 import { readLedgerLog } from '../../local-ledger/ledger';
 import { verifyReceipt } from '../../receipts/verify';
 import { seededRandom } from '../helpers/ledger-process';
-import { newDataDir, readyReceipt, startTestLedger, type TestLedger } from '../helpers/local-ledger';
+import { newDataDir, readyReceipt, startTestLedger, waitForCommit, type TestLedger } from '../helpers/local-ledger';
 import { diskFull, StorageFaults } from '../helpers/storage-faults';
 
 const seq = (id: string) => Number(id.split('.')[1]);
@@ -193,6 +193,22 @@ describe('local ledger: nothing is visible before it is durable', () => {
 function dataDirOf(ledger: TestLedger): string {
   return join(ledger.info.serviceCertificatePath, '..', '..');
 }
+
+describe('local ledger signing after a failure', () => {
+  test('a signature whose batch failed is tried again by the signing timer, without waiting for another write', async () => {
+    const faults = new StorageFaults();
+    const ledger = await startTestLedger({ loadingPolls: 0, storageHooks: faults, signing: { everyTransactions: 1000, everyMs: 20 } });
+    try {
+      const client = ledger.certificateClient();
+      const written = await client.path('/app/transactions').post({ body: { contents: 'signed later' } });
+      // the write's own batch is durable; the next watermark sync is the signature's, and it fails.
+      faults.failNext('watermark', 'sync');
+      await waitForCommit(client, txHeader(written));
+    } finally {
+      await ledger.stop();
+    }
+  });
+});
 
 describe('local ledger under seeded random storage faults', () => {
   test.each([5, 17, 29])(
