@@ -4,7 +4,14 @@ import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, r
 import { join, resolve } from 'node:path';
 import { VerifierPool } from '../../receipts/bulk-verify';
 import { fetchLedgerIdentity } from '../../receipts/ledger-identity';
-import { openLedger, type LedgerCredential, type SmokeTarget } from '../smoke/run-smoke';
+import {
+  API_VERSION,
+  FALLBACK_API_VERSION,
+  ledgerClient,
+  versionUnavailable,
+  type LedgerCredential,
+  type SmokeTarget,
+} from '../smoke/run-smoke';
 import { checkContents, describeProblem, factsOf, type ArchiveFacts, type Manifest } from './archive';
 import { ARCHIVE_FILES, AUDIT_SCHEMA, fileDigest, jsonLines, parseTransactionId, replaceFile } from './files';
 import type { Progress } from './progress';
@@ -120,18 +127,21 @@ async function exportWith(
   certificateSha256: string,
   pool: VerifierPool,
 ): Promise<AuditResult> {
-  // receipts at the newest api-version carry application claims, which bind each entry's contents.
-  const { client } = await openLedger(
-    options.target,
-    serviceCertificate,
-    options.credential,
-    options.requestTimeoutMs ?? 60_000,
-    'authenticate',
-  );
   const retry: RetryPolicy = {
     ...options.retry,
     onRetry: options.retry?.onRetry ?? ((what, why, ms) => options.progress.note(`retrying ${what} in ${ms} ms (${why})`)),
   };
+  // receipts at the newest api-version carry application claims, which bind each entry's contents;
+  // an older ledger that says it does not offer that version is read at the fallback.
+  const open = async (apiVersion: string) => {
+    const opened = ledgerClient(options.target, serviceCertificate, options.credential, options.requestTimeoutMs ?? 60_000, apiVersion);
+    return {
+      opened,
+      answer: await readWithRetry('collections', () => opened.path('/app/collections').get() as PromiseLike<Answer>, retry),
+    };
+  };
+  const preferred = await open(API_VERSION);
+  const client = versionUnavailable(preferred.answer) ? (await open(FALLBACK_API_VERSION)).opened : preferred.opened;
   const get = (what: string, path: string) =>
     readReady<Record<string, unknown>>(what, () => client.pathUnchecked(path).get() as PromiseLike<Answer>, retry);
 

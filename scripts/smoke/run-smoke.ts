@@ -418,7 +418,7 @@ async function send(
  * A client at {@link API_VERSION}, proven to authenticate; at {@link FALLBACK_API_VERSION} only
  * when the ledger answers that the newer version is not available.
  */
-export async function openLedger(
+async function openLedger(
   target: Pick<SmokeTarget, 'ledgerEndpoint'>,
   serviceCertificate: string,
   credential: LedgerCredential,
@@ -437,7 +437,7 @@ export async function openLedger(
 }
 
 /** The service's answer to an api-version it does not offer (400 QueryParameterError, "… is not available"). */
-function versionUnavailable(response: Response): boolean {
+export function versionUnavailable(response: Response): boolean {
   const error = (response.body as { error?: { code?: string; message?: string } })?.error;
   return response.status === '400' && error?.code === 'QueryParameterError' && /api-version .* is not available/i.test(error.message ?? '');
 }
@@ -457,7 +457,7 @@ export async function rereadEntry(
   return (await readEntry(client, entry.transactionId, entry.collectionId, timeoutMs, 'read-back', credential.description)).contents;
 }
 
-function ledgerClient(
+export function ledgerClient(
   target: Pick<SmokeTarget, 'ledgerEndpoint'>,
   serviceCertificate: string,
   credential: LedgerCredential,
