@@ -1,9 +1,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadOrCreateIdentity } from '../local-ledger/identity';
+import { loadOrCreateLedgerIdentity } from '../local-ledger';
 import { LocalLedger } from '../local-ledger/ledger';
-import { chainKeyOf, createLogFiles } from '../local-ledger/log';
 
 /**
  * Restart cost of a ledger that has seen `transactions` writes arriving `batch` at a time (one
@@ -15,7 +14,7 @@ export async function measureRestart(
   batch = 50,
 ): Promise<{ transactions: number; signatures: number; restartMs: number }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'acl-bench-restart-'));
-  const identity = await loadOrCreateIdentity(dataDir, 'bench', ['localhost'], (secret) => createLogFiles(dataDir, chainKeyOf(secret)));
+  const identity = await loadOrCreateLedgerIdentity(dataDir, 'bench', ['localhost']);
   const ledger = await LocalLedger.open(dataDir, identity, { signing: { everyTransactions: batch, everyMs: 5 } });
   for (let done = 0; done < transactions; done += batch) {
     await Promise.all(Array.from({ length: batch }, (_, i) => ledger.append('subledger:0', `entry ${done + i}`)));

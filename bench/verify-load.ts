@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadOrCreateIdentity } from '../local-ledger/identity';
+import { loadOrCreateLedgerIdentity } from '../local-ledger';
 import { LocalLedger } from '../local-ledger/ledger';
 import { VerificationCache, verifyReceipt } from '../receipts/verify';
 
@@ -17,7 +17,7 @@ export interface VerifyFigures {
  */
 export async function measureVerification(count = 20_000): Promise<VerifyFigures> {
   const dataDir = mkdtempSync(join(tmpdir(), 'acl-bench-verify-'));
-  const identity = await loadOrCreateIdentity(dataDir, 'bench', ['localhost']);
+  const identity = await loadOrCreateLedgerIdentity(dataDir, 'bench', ['localhost']);
   const ledger = await LocalLedger.open(dataDir, identity);
   const writes = Array.from({ length: count }, (_, i) => ledger.append('subledger:0', `entry ${i}`));
   const seqnos = await Promise.all(writes);

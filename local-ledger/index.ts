@@ -2,7 +2,7 @@ import { existsSync, linkSync, readFileSync, renameSync, rmSync, statSync } from
 import { join, resolve } from 'node:path';
 import type { LedgerRole } from '../constructs/ledger/ledger-roles';
 import { makePrivateDirectory, writeFileDurably } from './durable-files';
-import { certificateUserId, createClientCertificate, loadOrCreateIdentity } from './identity';
+import { certificateUserId, createClientCertificate, loadOrCreateIdentity, type LedgerIdentity } from './identity';
 import { DEFAULT_SIGNING, LocalLedger, type SigningPolicy } from './ledger';
 import { chainKeyOf, createLogFiles, type StorageHooks } from './log';
 import { LedgerServer, type HttpLimits } from './server';
@@ -74,9 +74,7 @@ export async function startLocalLedger(options: LocalLedgerOptions): Promise<Run
     const host = options.host ?? '127.0.0.1';
     const hostnames = [...new Set(['localhost', '127.0.0.1', '::1', host])];
     // a new ledger's log exists before its identity is complete; see createLogFiles.
-    const identity = await loadOrCreateIdentity(dataDir, options.ledgerId ?? 'acl-local', hostnames, (secret) =>
-      createLogFiles(dataDir, chainKeyOf(secret)),
-    );
+    const identity = await loadOrCreateLedgerIdentity(dataDir, options.ledgerId ?? 'acl-local', hostnames);
     const admin = await ensureAdminCertificate(dataDir);
     ledger = await LocalLedger.open(dataDir, identity, {
       signing: options.signing ?? DEFAULT_SIGNING,
@@ -126,6 +124,14 @@ export async function startLocalLedger(options: LocalLedgerOptions): Promise<Run
     releaseLock();
     throw error;
   }
+}
+
+/**
+ * The identity of the ledger in `dataDir`, creating it (and, before it is complete, the ledger's
+ * empty log: see createLogFiles) on first use. Open the ledger itself with `LocalLedger.open`.
+ */
+export function loadOrCreateLedgerIdentity(dataDir: string, ledgerId: string, hostnames: readonly string[]): Promise<LedgerIdentity> {
+  return loadOrCreateIdentity(dataDir, ledgerId, hostnames, (secret) => createLogFiles(dataDir, chainKeyOf(secret)));
 }
 
 /** The connection details a running ledger on `dataDir` published, if one runs. */

@@ -5,7 +5,7 @@ import { crc32 } from 'node:zlib';
 import { startLocalLedger } from '../../local-ledger';
 import { loadIdentity } from '../../local-ledger/identity';
 import { readLedgerLog } from '../../local-ledger/ledger';
-import { chainKeyOf, encodeRecords, LogCorruptError, type LogRecord } from '../../local-ledger/log';
+import { chainKeyOf, encodeRecords, LogCorruptError, readWatermark, type LogRecord } from '../../local-ledger/log';
 import { adminClient, spawnLedger } from '../helpers/ledger-process';
 import { newDataDir, startTestLedger, waitForCommit } from '../helpers/local-ledger';
 
@@ -213,6 +213,12 @@ describe('local ledger start-up refuses to lose acknowledged writes that were ne
         state: 'Pending',
       });
     }
+    // the watermark follows each batch with its own write: wait until it names the last write (event, not time).
+    const key = chainKeyOf(loadIdentity(dataDir).ledgerSecret);
+    const last = readLedgerLog(dataDir).records.length;
+    const named = () => readWatermark(join(dataDir, 'commit-watermark'), key)?.seqno ?? 0;
+    for (let i = 0; i < 2500 && named() < last; i++) await new Promise((resolve) => setTimeout(resolve, 2));
+    expect(named()).toBe(last);
     ledger.child.kill('SIGKILL');
     await ledger.exited;
     const log = join(dataDir, 'ledger.log');

@@ -1,7 +1,9 @@
 import type { ConfidentialLedgerClient } from '@azure-rest/confidential-ledger';
 import { join } from 'node:path';
 import { startLocalLedger } from '../../local-ledger';
+import { loadIdentity } from '../../local-ledger/identity';
 import { readLedgerLog } from '../../local-ledger/ledger';
+import { chainKeyOf, logPaths, readWatermark } from '../../local-ledger/log';
 import { verifyReceipt } from '../../receipts/verify';
 import { seededRandom } from '../helpers/ledger-process';
 import { newDataDir, readyReceipt, startTestLedger, waitForCommit, type TestLedger } from '../helpers/local-ledger';
@@ -79,20 +81,15 @@ describe('local ledger: nothing is visible before it is durable', () => {
     expect((await ledger.tokenClient('new-reader').path('/app/collections').get()).status).toBe('200');
   });
 
-  test('a transaction stays Pending until its signature and the commit watermark are both fsynced', async () => {
+  test('a transaction stays Pending, in no range and without a receipt, until the signature covering it is fsynced', async () => {
     const id = txHeader(await client.path('/app/transactions').post({ body: { contents: 'to sign' } }));
-    const pending = { state: 'Pending', transactionId: id };
     const logSync = faults.holdNext('log', 'sync');
     const signing = ledger.ledger.flush();
     const releaseLog = await logSync;
-    expect((await client.path('/app/transactions/{transactionId}/status', id).get()).body).toEqual(pending);
+    expect((await client.path('/app/transactions/{transactionId}/status', id).get()).body).toEqual({ state: 'Pending', transactionId: id });
     expect((await client.path('/app/transactions/{transactionId}/receipt', id).get()).status).toBe('406');
-    const watermarkSync = faults.holdNext('watermark', 'sync');
-    releaseLog();
-    const releaseWatermark = await watermarkSync;
-    expect((await client.path('/app/transactions/{transactionId}/status', id).get()).body).toEqual(pending);
     expect((await client.path('/app/transactions').get()).body).toEqual({ state: 'Ready', entries: [] });
-    releaseWatermark();
+    releaseLog();
     await signing;
     expect((await client.path('/app/transactions/{transactionId}/status', id).get()).body).toEqual({
       state: 'Committed',
@@ -101,6 +98,19 @@ describe('local ledger: nothing is visible before it is durable', () => {
     expect(
       verifyReceipt(await readyReceipt(client, id), { serviceCertificate: ledger.serviceCertificate, transactionId: id }).transactionId,
     ).toBe(id);
+  });
+
+  test('the commit watermark never names a record whose batch is not fsynced yet', async () => {
+    const logSync = faults.holdNext('log', 'sync');
+    const posting = Promise.resolve(client.path('/app/transactions').post({ body: { contents: 'not yet durable' } }));
+    const release = await logSync;
+    const held = ledger.ledger.lastSeqno + 1;
+    expect(watermarkOf(ledger).seqno).toBeLessThan(held);
+    release();
+    expect(seq(txHeader(await posting))).toBe(held);
+    await ledger.stop();
+    // a stopped ledger's watermark names everything it acknowledged.
+    expect(watermarkOf(ledger).seqno).toBe(readLedgerLog(dataDirOf(ledger)).records.length);
   });
 
   test.each([
@@ -130,43 +140,20 @@ describe('local ledger: nothing is visible before it is durable', () => {
     },
   );
 
-  test('a commit watermark that cannot be written takes the signature out of the log again; nothing commits', async () => {
-    const id = txHeader(await client.path('/app/transactions').post({ body: { contents: 'unsigned' } }));
-    const logBefore = readLedgerLog(dataDirOf(ledger)).end;
+  test('a watermark that cannot be written changes nothing clients see; the next batch moves it on, and a restart is clean', async () => {
     faults.failNext('watermark', 'sync');
-    await expect(ledger.ledger.flush()).rejects.toThrow(/could not be written/);
-    expect(readLedgerLog(dataDirOf(ledger)).end).toBe(logBefore);
-    expect((await client.path('/app/transactions/{transactionId}/status', id).get()).body).toEqual({ state: 'Pending', transactionId: id });
+    const first = txHeader(await client.path('/app/transactions').post({ body: { contents: 'watermark failed' } }));
     await ledger.ledger.flush();
-    expect((await client.path('/app/transactions/{transactionId}/status', id).get()).body).toEqual({
+    expect((await client.path('/app/transactions/{transactionId}/status', first).get()).body).toEqual({
       state: 'Committed',
-      transactionId: id,
+      transactionId: first,
     });
-  });
-
-  test('a watermark whose sync failed is blanked again, so the undone batch cannot brick the next start', async () => {
-    faults.failNext('watermark', 'sync');
-    const failed = await client.path('/app/transactions').post({ body: { contents: 'watermark failed' } });
-    expect(failed.status).toBe('503');
-    await ledger.stop();
-    // the slot's bytes reached the file although its sync "failed": a restart must not believe them.
-    const restarted = await startLocalLedger({ dataDir: dataDirOf(ledger) });
-    try {
-      expect(restarted.ledger.current('subledger:0')).toBeUndefined();
-    } finally {
-      await restarted.stop();
-    }
-  });
-
-  test('when a failed watermark cannot be blanked either, the batch stays in the log and its outcome is unknown', async () => {
-    faults.failNext('watermark', 'sync');
-    faults.failNext('watermark', 'write', new Error('EIO: i/o error, write'));
-    const failed = await client.path('/app/transactions').post({ body: { contents: 'maybe recorded' } });
-    expect([failed.status, (failed.body as any).error.message]).toEqual(['503', expect.stringMatching(/may or may not be recorded/)]);
+    await client.path('/app/transactions').post({ body: { contents: 'after it' } });
     await ledger.stop();
     const restarted = await startLocalLedger({ dataDir: dataDirOf(ledger) });
     try {
-      expect(restarted.ledger.current('subledger:0')?.contents).toBe('maybe recorded');
+      expect(restarted.ledger.entry(seq(first))?.contents).toBe('watermark failed');
+      expect(restarted.ledger.current('subledger:0')?.contents).toBe('after it');
     } finally {
       await restarted.stop();
     }
@@ -194,6 +181,11 @@ function dataDirOf(ledger: TestLedger): string {
   return join(ledger.info.serviceCertificatePath, '..', '..');
 }
 
+function watermarkOf(ledger: TestLedger) {
+  const dataDir = dataDirOf(ledger);
+  return readWatermark(logPaths(dataDir).watermark, chainKeyOf(loadIdentity(dataDir).ledgerSecret))!;
+}
+
 describe('local ledger signing after a failure', () => {
   test('a signature whose batch failed is tried again by the signing timer, without waiting for another write', async () => {
     const faults = new StorageFaults();
@@ -201,8 +193,8 @@ describe('local ledger signing after a failure', () => {
     try {
       const client = ledger.certificateClient();
       const written = await client.path('/app/transactions').post({ body: { contents: 'signed later' } });
-      // the write's own batch is durable; the next watermark sync is the signature's, and it fails.
-      faults.failNext('watermark', 'sync');
+      // the write's own batch is durable; the next log sync is the signature's, and it fails.
+      faults.failNext('log', 'sync');
       await waitForCommit(client, txHeader(written));
     } finally {
       await ledger.stop();
