@@ -6,6 +6,7 @@
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { deployedAlertRules } from '../stacks/alerts-config';
 import { EnvironmentConfigError } from '../stacks/environment-config';
 import { stackName } from '../stacks/ledger-stack';
 import { allStacksSha256, stackSha256 } from '../stacks/stack-hash';
@@ -48,6 +49,7 @@ export async function smoke(options: SmokeCliOptions): Promise<SmokeResult & { s
       credential: connection.credential,
       reader: connection.reader,
       stackSha256: options.env === 'local' ? allStacksSha256(options.cdktfOut) : stackSha256(options.cdktfOut, stackName(options.env)),
+      alertRules: options.env === 'local' ? null : deployedAlertRules(options.cdktfOut, stackName(options.env)),
     });
     return { ...result, serviceCertificatePath: result.evidenceDir && join(result.evidenceDir, 'service-certificate.pem') };
   } finally {

@@ -32,6 +32,8 @@ export interface Evidence {
   readonly runId: string;
   readonly commit: string;
   readonly stackSha256: string | null;
+  /** the alert rules the environment's synthesized stack deploys; null when unknown (no stack, or a local run). */
+  readonly alertRules?: readonly string[] | null;
   readonly startedAt: string;
   readonly finishedAt: string;
   readonly ok: boolean;
@@ -149,6 +151,7 @@ function summaryMarkdown(evidence: Evidence, dir: string): string {
     `- transaction: ${evidence.transactionId ? `\`${evidence.transactionId}\`` : 'none'}${evidence.apiVersion ? ` (api-version ${evidence.apiVersion})` : ''}`,
     `- receipt: ${receiptLine(evidence)}`,
     `- commit \`${evidence.commit}\`, stack SHA-256 \`${evidence.stackSha256 ?? 'unknown'}\`, run \`${evidence.runId}\``,
+    `- alert rules deployed: ${evidence.alertRules?.length ? evidence.alertRules.map((name) => `\`${name}\``).join(', ') : 'unknown'}`,
     `- evidence: \`${dir}\``,
     '',
     '| step | result | time | detail |',

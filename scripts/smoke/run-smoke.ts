@@ -43,6 +43,8 @@ export interface SmokeOptions {
   readonly commit: string;
   /** SHA-256 of the synthesized stack this deployment came from; null when unknown. */
   readonly stackSha256: string | null;
+  /** the alert rules that stack deploys, for the evidence to name; null when unknown. */
+  readonly alertRules?: readonly string[] | null;
   readonly evidenceRoot: string;
   /** @default 60000 */
   readonly commitTimeoutMs?: number;
@@ -92,6 +94,7 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeResult> {
     runId: options.runId,
     commit: options.commit,
     stackSha256: options.stackSha256,
+    alertRules: options.alertRules ?? null,
     startedAt: new Date().toISOString(),
   };
   let failure: StepFailure | undefined;

@@ -3,6 +3,7 @@ import { cpSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readLedgerLog } from '../../local-ledger/ledger';
+import { deployedAlertRules } from '../../stacks/alerts-config';
 import { startLocalLedger, type RunningLedger } from '../../local-ledger';
 import { verifyReceipt } from '../../receipts/verify';
 import { recordAttestation } from '../../scripts/delivery/attestation';
@@ -75,6 +76,13 @@ describe('promotion and attestations against local ledgers standing in for dev a
     const evidenceDir = tmp('acl-ev-');
     const devRun = await smokeDev(evidenceDir);
     expect(devRun.ok).toBe(true);
+    // the evidence names the alert rules dev's synthesized stack deploys.
+    const devEvidence = readJson(join(devRun.evidenceDir!, 'evidence.json'));
+    expect(devEvidence.alertRules).toEqual(deployedAlertRules(cdktfOut, 'acl-dev'));
+    expect(devEvidence.alertRules.length).toBeGreaterThan(0);
+    expect(readFileSync(join(devRun.evidenceDir!, 'summary.md'), 'utf8')).toContain(
+      `alert rules deployed: \`${devEvidence.alertRules[0]}\``,
+    );
     const lines: string[] = [];
     const result = await promote(promoteOptions(evidenceDir, { report: (line) => lines.push(line) }));
     expect(result.ok).toBe(true);
