@@ -27,6 +27,11 @@ async function stoppedLedger(): Promise<StoppedLedger> {
     await waitForCommit(client, response.headers['x-ms-ccf-transaction-id'] as string);
   }
   await ledger.stop();
+  return snapshotOf(dataDir);
+}
+
+/** A stopped ledger's log as the ledger wrote it. */
+function snapshotOf(dataDir: string): StoppedLedger {
   const log = join(dataDir, 'ledger.log');
   const read = readLedgerLog(dataDir);
   const ends = [...read.offsets.slice(1), read.end];
@@ -221,15 +226,7 @@ describe('local ledger start-up refuses to lose acknowledged writes that were ne
     expect(named()).toBe(last);
     ledger.child.kill('SIGKILL');
     await ledger.exited;
-    const log = join(dataDir, 'ledger.log');
-    const read = readLedgerLog(dataDir);
-    const ends = [...read.offsets.slice(1), read.end];
-    return {
-      dataDir,
-      log,
-      bytes: readFileSync(log),
-      frames: read.records.map((record, i) => ({ record, offset: read.offsets[i], length: ends[i] - read.offsets[i] })),
-    };
+    return snapshotOf(dataDir);
   }
 
   test('a cut at a frame boundary that drops an acknowledged, unsigned write is refused', async () => {
