@@ -346,23 +346,13 @@ export class WatermarkWriter {
   }
 
   /**
-   * Records a newer acknowledged record durably, in the slot the previous one is not in. If that
-   * fails, the slot is blanked again (its bytes may have reached the disk though the sync failed,
-   * and a restart would believe them); if even that fails, {@link LogStateUnknownError}.
+   * Records a newer acknowledged (fsynced) record, in the slot the previous one is not in. After a
+   * failure the slot is torn (its checksum fails, so it is ignored) or whole and naming a durable
+   * record: both are safe, and the next advance writes the same slot again.
    */
   async advance(seqno: number, mac: Buffer): Promise<void> {
     const next = { generation: this.current.generation + 1, seqno, mac };
-    const at = (next.generation % 2) * SLOT;
-    try {
-      await this.file.writeAt(encodeWatermark(next, this.chainKey), at);
-    } catch (error) {
-      await this.file.writeAt(Buffer.alloc(SLOT), at).catch((blanking: Error) => {
-        throw new LogStateUnknownError(
-          `${(error as Error).message}; blanking the commit watermark's slot failed too (${blanking.message})`,
-        );
-      });
-      throw error;
-    }
+    await this.file.writeAt(encodeWatermark(next, this.chainKey), (next.generation % 2) * SLOT);
     this.current = next;
   }
 
