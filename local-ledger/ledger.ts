@@ -75,7 +75,7 @@ export class LedgerLimitError extends Error {
 }
 
 /** How much each data-plane role may do: a role allows everything a lower one does. */
-export const ROLE_RANK: Record<LedgerRole, number> = { Reader: 1, Contributor: 2, Administrator: 3 };
+const ROLE_RANK: Record<LedgerRole, number> = { Reader: 1, Contributor: 2, Administrator: 3 };
 
 /** Who asks for a change, and the least role it needs; checked when the change takes its place in the log. */
 export interface Actor {
@@ -91,6 +91,15 @@ export class LedgerAccessError extends Error {
   ) {
     super(message);
   }
+}
+
+/** Why `actor`, holding `role`, may not do what it asks; undefined when it may. */
+export function accessRefusal(actor: Actor, role: LedgerRole | null | undefined): LedgerAccessError | undefined {
+  if (!role) return new LedgerAccessError(401, `${actor.userId} is not a user of this ledger.`);
+  if (ROLE_RANK[role] < ROLE_RANK[actor.needs]) {
+    return new LedgerAccessError(403, `User ${actor.userId} has the ${role} role; this operation needs ${actor.needs}.`);
+  }
+  return undefined;
 }
 
 /**
@@ -450,14 +459,10 @@ export class LocalLedger {
     const changed = new Map<string, LedgerRole | null>();
     return queue.filter((p) => {
       if (p.actor) {
-        const { userId, needs } = p.actor;
-        const role = changed.has(userId) ? changed.get(userId) : this.roles.get(userId);
-        if (!role) {
-          p.reject(new LedgerAccessError(401, `${userId} is not a user of this ledger.`));
-          return false;
-        }
-        if (ROLE_RANK[role] < ROLE_RANK[needs]) {
-          p.reject(new LedgerAccessError(403, `User ${userId} has the ${role} role; this operation needs ${needs}.`));
+        const { userId } = p.actor;
+        const refusal = accessRefusal(p.actor, changed.has(userId) ? changed.get(userId) : this.roles.get(userId));
+        if (refusal) {
+          p.reject(refusal);
           return false;
         }
       }

@@ -7,11 +7,11 @@ import { LEDGER_ROLES, type LedgerRole } from '../constructs/ledger/ledger-roles
 import { negotiateApiVersion, type ApiVersionTraits } from './api-versions';
 import { armStandInRoutes } from './arm-stand-in';
 import {
+  accessRefusal,
   DEFAULT_COLLECTION,
   LedgerAccessError,
   LedgerLimitError,
   LedgerUnavailableError,
-  ROLE_RANK,
   type Actor,
   type LocalLedger,
 } from './ledger';
@@ -303,11 +303,8 @@ export class LedgerServer {
       userId = this.certificateUser(req.socket as TLSSocket);
     }
     if (!userId) throw new HttpError(401, 'Unauthorized', 'No bearer token or client certificate was presented.');
-    const role = this.ledger.role(userId);
-    if (!role) throw new HttpError(401, 'Unauthorized', `${userId} is not a user of this ledger.`);
-    if (ROLE_RANK[role] < ROLE_RANK[access]) {
-      throw new HttpError(403, 'Forbidden', `User ${userId} has the ${role} role; this operation needs ${access}.`);
-    }
+    const refusal = accessRefusal({ userId, needs: access }, this.ledger.role(userId));
+    if (refusal) throw refusal;
     return userId;
   }
 
