@@ -1,0 +1,88 @@
+/**
+ * `npm run docs`: rewrites the generated regions of README.md and docs/*.md from the data the code
+ * holds (the environment schema, the guardrail rule pack, the smoke steps). A test fails while a
+ * region is stale. Another table is one more entry in GENERATORS.
+ */
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { MIN_SUPPRESSION_REASON_LENGTH } from '../constructs/governance';
+import { GUARDRAIL_RULES } from '../constructs/governance/rules';
+import { RECEIPT_CHECKS } from '../receipts/verify';
+import { SMOKE_STEPS } from '../scripts/smoke/steps';
+import { DOCS_COMMAND, renderDocument, type Generators } from './regions';
+import { code, configFieldsTable, guardrailRulesTable, smokeStepsTable, suppressionExample, type JsonSchema } from './tables';
+
+const REPO_ROOT = join(__dirname, '..');
+const readJson = (path: string): unknown => JSON.parse(readFileSync(path, 'utf8').replace(/^\uFEFF/, ''));
+
+/** Rule id → the shipped environment files that suppress it. */
+function shippedSuppressions(environmentsDir: string): Map<string, string[]> {
+  const byRule = new Map<string, string[]>();
+  const files = existsSync(environmentsDir) ? readdirSync(environmentsDir).filter((f) => f.endsWith('.json')) : [];
+  for (const file of files.sort()) {
+    const env = readJson(join(environmentsDir, file)) as { guardrails?: { suppressions?: { ruleId: string }[] } };
+    for (const { ruleId } of env.guardrails?.suppressions ?? [])
+      byRule.set(ruleId, [...(byRule.get(ruleId) ?? []), file.replace(/\.json$/, '')]);
+  }
+  return byRule;
+}
+
+/** Every generated region by name. */
+export const GENERATORS: Generators = {
+  'config-fields': () => configFieldsTable(readJson(join(REPO_ROOT, 'stacks', 'environment.schema.json')) as JsonSchema),
+  'guardrail-rules': () => guardrailRulesTable(GUARDRAIL_RULES, shippedSuppressions(join(REPO_ROOT, 'environments'))),
+  'guardrail-suppression': () => suppressionExample(GUARDRAIL_RULES[0].id, MIN_SUPPRESSION_REASON_LENGTH),
+  'smoke-steps': () => smokeStepsTable(SMOKE_STEPS),
+  'receipt-checks': () => RECEIPT_CHECKS.map(code).join(', '),
+};
+
+/** The documents that may hold generated regions: README.md and docs/*.md under `root`. */
+export function documents(root: string): string[] {
+  const docs = join(root, 'docs');
+  return [
+    join(root, 'README.md'),
+    ...readdirSync(docs)
+      .filter((f) => f.endsWith('.md'))
+      .sort()
+      .map((f) => join(docs, f)),
+  ];
+}
+
+/** Rewrites every stale region under `root`; returns the documents it changed. */
+export function writeDocs(root: string, generators: Generators = GENERATORS): string[] {
+  const changed: string[] = [];
+  for (const file of documents(root)) {
+    const text = readFileSync(file, 'utf8');
+    const name = relative(root, file);
+    const rendered = renderDocument(text, name, generators);
+    if (rendered === text) continue;
+    writeFileSync(file, rendered);
+    changed.push(name);
+  }
+  return changed;
+}
+
+function main(args: readonly string[]): number {
+  const usage = `usage: ${DOCS_COMMAND}\n  rewrites the generated regions of README.md and docs/*.md (${Object.keys(GENERATORS).join(', ')})`;
+  if (args.length === 1 && ['--help', '-h'].includes(args[0])) {
+    console.log(usage);
+    return 0;
+  }
+  if (args.length) {
+    console.error(`unknown argument${args.length > 1 ? 's' : ''} ${args.join(' ')}\n${usage}`);
+    return 2;
+  }
+  const changed = writeDocs(REPO_ROOT);
+  console.log(changed.length ? changed.map((f) => `updated ${f}`).join('\n') : 'every generated region is up to date');
+  return 0;
+}
+
+if (require.main === module) {
+  try {
+    process.exitCode = main(process.argv.slice(2));
+  } catch (error) {
+    // a region error names the file and line: the message is the whole story.
+    console.error(`${DOCS_COMMAND}: ${(error as Error).message}`);
+    process.exitCode = 1;
+  }
+}
