@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { dirname, join } from 'node:path';
-import { ACL_REGIONS, REGION_DISPLAY_NAMES } from '../constructs/ledger/regions';
+import { ACL_REGIONS, REGION_DISPLAY_NAMES } from '../vocabulary';
 import type { LedgerIdentity } from './identity';
 
 /*

@@ -8,7 +8,7 @@
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { LEDGER_ROLES, type LedgerRole } from '../constructs/ledger/ledger-roles';
+import { LEDGER_ROLES, type LedgerRole } from '../vocabulary';
 import { writeFileDurably } from './durable-files';
 import { certificateUserId, createClientCertificate, hasIdentity, loadIdentity } from './identity';
 import { setUserRole } from './admin';

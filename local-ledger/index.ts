@@ -1,6 +1,6 @@
 import { existsSync, linkSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { LedgerRole } from '../constructs/ledger/ledger-roles';
+import type { LedgerRole } from '../vocabulary';
 import { makePrivateDirectory, writeFileDurably } from './durable-files';
 import { certificateUserId, createClientCertificate, loadOrCreateIdentity, type LedgerIdentity } from './identity';
 import { DEFAULT_SIGNING, LocalLedger, type SigningPolicy } from './ledger';

@@ -1,7 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { p256 } from '@noble/curves/nist.js';
-import type { LedgerRole } from '../constructs/ledger/ledger-roles';
+import type { LedgerRole } from '../vocabulary';
 import { claimsDigest, ledgerEntryClaim, type LedgerEntryClaim } from '../receipts/claims';
 import { MerkleTree, leafHash, sha256, type LeafComponents, type ProofStep } from '../receipts/merkle';
 import { verifyReceipt } from '../receipts/verify';

@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { LEDGER_ROLES, type LedgerRole } from '../constructs/ledger/ledger-roles';
+import { LEDGER_ROLES, type LedgerRole } from '../vocabulary';
 import { negotiateApiVersion, type ApiVersionTraits } from './api-versions';
 import { armStandInRoutes } from './arm-stand-in';
 import {
