@@ -1,5 +1,7 @@
 /**
- * Where Azure confidential ledger can be created, and where it replicates to.
+ * Where Azure confidential ledger can be created, and where it replicates to: ONE table, from
+ * which every region fact (the list, display names, pairs, geographies) is derived, so adding a
+ * region is one entry here (test/vocabulary/regions.test.ts checks no other table exists).
  *
  * ACL runs only where confidential-computing hardware hosts it, so this list is dated evidence,
  * not truth. Sources (checked 2026-11-28): terraform-provider-azurerm acceptance tests and the
@@ -8,50 +10,44 @@
  * service's frontier region; azure-sdk-for-java PR 33585 (2023-02) records westus as refused.
  * Before adding a region, check it live:
  * `az provider show -n Microsoft.ConfidentialLedger --query "resourceTypes[?resourceType=='ledgers'].locations"`.
+ *
+ * Pairs and geographies: "Azure cross-region replication pairings" (learn.microsoft.com, checked
+ * 2026-11-28) and the ACL data-residency page ("If you create a ledger in West US, the service
+ * automatically replicates data to East US"). Display names:
+ * `az account list-locations --query "[].{name:name, displayName:displayName}"`.
  */
-export const ACL_REGIONS = ['australiaeast', 'eastus', 'southcentralus', 'southeastasia', 'westeurope'] as const;
-export type AclRegion = (typeof ACL_REGIONS)[number];
+const ACL_REGION_TABLE = {
+  australiaeast: { displayName: 'Australia East', geography: 'australia', pair: { name: 'australiasoutheast', geography: 'australia' } },
+  eastus: { displayName: 'East US', geography: 'united-states', pair: { name: 'westus', geography: 'united-states' } },
+  southcentralus: {
+    displayName: 'South Central US',
+    geography: 'united-states',
+    pair: { name: 'northcentralus', geography: 'united-states' },
+  },
+  southeastasia: { displayName: 'Southeast Asia', geography: 'asia-pacific', pair: { name: 'eastasia', geography: 'asia-pacific' } },
+  westeurope: { displayName: 'West Europe', geography: 'europe', pair: { name: 'northeurope', geography: 'europe' } },
+} as const satisfies Readonly<Record<string, RegionFacts>>;
 
 /** Azure geographies, the unit data-residency rules are written in. */
 export const GEOGRAPHIES = ['asia-pacific', 'australia', 'europe', 'united-states'] as const;
 export type Geography = (typeof GEOGRAPHIES)[number];
 
-interface RegionFacts {
+export interface RegionFacts {
+  /** Azure's display name, which people copy from the portal; environment files may use either form. */
+  readonly displayName: string;
   readonly geography: Geography;
   /** the Azure paired region; ACL always replicates there and this cannot be turned off. */
-  readonly pair: string;
+  readonly pair: { readonly name: string; readonly geography: Geography };
 }
 
-/**
- * Geography and pair of every ACL region and of each pair.
- * Source: "Azure cross-region replication pairings" (learn.microsoft.com, checked 2026-11-28) and
- * the ACL data-residency page ("If you create a ledger in West US, the service automatically
- * replicates data to East US").
- */
-const REGION_FACTS: Readonly<Record<string, RegionFacts>> = {
-  australiaeast: { geography: 'australia', pair: 'australiasoutheast' },
-  australiasoutheast: { geography: 'australia', pair: 'australiaeast' },
-  eastasia: { geography: 'asia-pacific', pair: 'southeastasia' },
-  eastus: { geography: 'united-states', pair: 'westus' },
-  northcentralus: { geography: 'united-states', pair: 'southcentralus' },
-  northeurope: { geography: 'europe', pair: 'westeurope' },
-  southcentralus: { geography: 'united-states', pair: 'northcentralus' },
-  southeastasia: { geography: 'asia-pacific', pair: 'eastasia' },
-  westeurope: { geography: 'europe', pair: 'northeurope' },
-  westus: { geography: 'united-states', pair: 'eastus' },
-};
+export type AclRegion = keyof typeof ACL_REGION_TABLE;
+/** The ACL regions, sorted; a non-empty tuple, as closed-set schemas (`z.enum`) need. */
+export const ACL_REGIONS = Object.keys(ACL_REGION_TABLE).sort() as [AclRegion, ...AclRegion[]];
 
-/**
- * Azure's display name of each ACL region (`az account list-locations --query "[].{name:name, displayName:displayName}"`),
- * which people copy from the portal; environment files may use either form.
- */
-export const REGION_DISPLAY_NAMES: Readonly<Record<AclRegion, string>> = {
-  australiaeast: 'Australia East',
-  eastus: 'East US',
-  southcentralus: 'South Central US',
-  southeastasia: 'Southeast Asia',
-  westeurope: 'West Europe',
-};
+/** Azure's display name of each ACL region. */
+export const REGION_DISPLAY_NAMES = Object.fromEntries(ACL_REGIONS.map((r) => [r, ACL_REGION_TABLE[r].displayName])) as Readonly<
+  Record<AclRegion, string>
+>;
 
 /** A region name or display name in ARM's form: `West Europe` → `westeurope`. */
 export function normalizeRegion(region: string): string {
@@ -59,19 +55,12 @@ export function normalizeRegion(region: string): string {
 }
 
 export function isAclRegion(region: string): region is AclRegion {
-  return (ACL_REGIONS as readonly string[]).includes(region);
+  return Object.hasOwn(ACL_REGION_TABLE, region);
 }
 
 /** The region a ledger in `region` replicates to. */
 export function pairedRegion(region: AclRegion): string {
-  return REGION_FACTS[region].pair;
-}
-
-/** The geography of a region or of an ACL region's pair. */
-export function geographyOf(region: string): Geography {
-  const facts = REGION_FACTS[region];
-  if (!facts) throw new Error(`no geography recorded for region '${region}'`);
-  return facts.geography;
+  return ACL_REGION_TABLE[region].pair.name;
 }
 
 /**
@@ -79,5 +68,6 @@ export function geographyOf(region: string): Geography {
  * residency rule is met.
  */
 export function residencyViolations(region: AclRegion, allowed: readonly Geography[]): string[] {
-  return [region, pairedRegion(region)].filter((r) => !allowed.includes(geographyOf(r)));
+  const { geography, pair } = ACL_REGION_TABLE[region];
+  return [...(allowed.includes(geography) ? [] : [region]), ...(allowed.includes(pair.geography) ? [] : [pair.name])];
 }
