@@ -38,7 +38,7 @@ describe('regions: one table', () => {
     expect(pairedRegion('eastus')).toBe('westus');
   });
 
-  it('adding one entry to the table makes the region usable by the schema, the construct checks and the ARM stand-in', () => {
+  it('adding one entry to the table gives the region every derived fact and makes environment files accept it', () => {
     const edited = regionsWithOneMoreEntry();
     jest.isolateModules(() => {
       jest.doMock('../../vocabulary/regions', () => jest.requireActual(edited));
