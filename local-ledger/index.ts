@@ -3,7 +3,9 @@ import { join, resolve } from 'node:path';
 import type { LedgerRole } from '../vocabulary';
 import { makePrivateDirectory, writeFileDurably } from './durable-files';
 import { certificateUserId, createClientCertificate, loadOrCreateIdentity, type LedgerIdentity } from './identity';
-import { DEFAULT_SIGNING, LocalLedger, type SigningPolicy } from './ledger';
+import { DEFAULT_SIGNING, LocalLedger, type ServiceLimits, type SigningPolicy } from './ledger';
+
+export { DEFAULT_LIMITS, type ServiceLimits } from './ledger';
 import { chainKeyOf, createLogFiles, type StorageHooks } from './log';
 import { LedgerServer, type HttpLimits } from './server';
 
@@ -38,6 +40,8 @@ export interface LocalLedgerOptions {
   readonly storageHooks?: StorageHooks;
   /** the data-plane api-versions answered (e.g. only `2022-05-13`, as an old ledger). @default - all known */
   readonly apiVersions?: readonly string[];
+  /** service limits, smaller ones for tests. @default {@link DEFAULT_LIMITS} (the real service's) */
+  readonly limits?: Partial<ServiceLimits>;
 }
 
 /** What a client needs to reach a running local ledger. */
@@ -79,6 +83,7 @@ export async function startLocalLedger(options: LocalLedgerOptions): Promise<Run
     ledger = await LocalLedger.open(dataDir, identity, {
       signing: options.signing ?? DEFAULT_SIGNING,
       storageHooks: options.storageHooks,
+      limits: options.limits,
     });
     if (ledger.lastSeqno === 0) {
       const users = [{ userId: admin.userId, role: 'Administrator' as const }, ...(options.initialUsers ?? [])];
