@@ -5,8 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { LocalLedgerInfo } from '../local-ledger';
-import { identityPaths } from '../local-ledger/identity';
+import { identityPaths, type LocalLedgerInfo } from '../local-ledger';
 
 const REPO = join(__dirname, '..');
 

@@ -1,14 +1,11 @@
 import { ConfidentialLedgerClient as ArmClient } from '@azure/arm-confidentialledger';
 import type { TokenCredential } from '@azure/core-auth';
-import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DefaultAzureCredential } from '@azure/identity';
 import { loadEnvironmentFile } from '../../stacks/environment-config';
-import { setUserRole } from '../../local-ledger/admin';
 import { identityUrl } from '../../receipts/ledger-identity';
-import { runningLedgerInfo, startLocalLedger, type LocalLedgerInfo } from '../../local-ledger';
-import { LocalTokenCredential } from '../../local-ledger/tokens';
+import { localTokenCredential, runningLedgerInfo, setUserRole, startLocalLedger, type LocalLedgerInfo } from '../../local-ledger';
 import type { LedgerCredential, SmokeTarget } from './run-smoke';
 import { StepFailure } from './steps';
 
@@ -87,9 +84,8 @@ export async function prepareLocalSmoke(dataDir: string): Promise<LocalSmokeSetu
     await setUserRole(info, LOCAL_PIPELINE_OBJECT_ID, 'Contributor');
     await setUserRole(info, LOCAL_READER_OBJECT_ID, 'Reader');
   }
-  const issuerKey = createPrivateKey(readFileSync(info.tokenIssuerKeyPath, 'utf8'));
   const serviceCertificate = readFileSync(info.serviceCertificatePath, 'utf8');
-  const tokens = (oid: string): TokenCredential => new LocalTokenCredential(issuerKey, { oid });
+  const tokens = (oid: string): TokenCredential => localTokenCredential(info, oid);
   return {
     info,
     // found through ARM like an Azure ledger, but labelled a stand-in wherever its evidence shows.
