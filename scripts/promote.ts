@@ -87,7 +87,7 @@ async function openSourceLedger(
         throw new Error(error instanceof StepFailure ? error.reason : error.message);
       });
   if (options.fromLocalData) {
-    const local = await prepareLocalSmoke(options.fromLocalData);
+    const local = await prepareLocalSmoke(options.fromLocalData, options);
     const certificate = readFileSync(local.info.serviceCertificatePath, 'utf8');
     return {
       source: {
