@@ -6,7 +6,7 @@ import { DefaultAzureCredential } from '@azure/identity';
 import { loadEnvironmentFile } from '../../stacks/environment-config';
 import { identityUrl } from '../../receipts/ledger-identity';
 import { localTokenCredential, runningLedgerInfo, setUserRole, startLocalLedger, type LocalLedgerInfo } from '../../local-ledger';
-import type { LedgerCredential, SmokeTarget } from './run-smoke';
+import type { LedgerCredential, SmokeTarget } from './protocol';
 import { StepFailure } from './steps';
 
 /**
