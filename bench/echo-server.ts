@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { identityPaths } from '../local-ledger/identity';
+import { identityPaths } from '../local-ledger';
 
 const dataDir = process.argv[2];
 const paths = identityPaths(dataDir);

@@ -6,7 +6,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { LocalLedgerInfo } from '../local-ledger';
-import { identityPaths } from '../local-ledger/identity';
 
 const REPO = join(__dirname, '..');
 
@@ -20,13 +19,13 @@ export interface LedgerFigures {
 }
 
 /** Runs a script as its own process (as users run the ledger) and reads the JSON line it prints when it serves. */
-async function spawnServer(script: string, args: string[]): Promise<{ child: ChildProcess; endpoint: string }> {
+async function spawnServer(script: string, args: string[]): Promise<{ child: ChildProcess; info: LocalLedgerInfo }> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, script), ...args], {
     cwd: REPO,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const line = await new Promise<string>((resolve) => createInterface({ input: child.stdout! }).once('line', resolve));
-  return { child, endpoint: (JSON.parse(line) as LocalLedgerInfo).ledgerEndpoint };
+  return { child, info: JSON.parse(line) as LocalLedgerInfo };
 }
 
 const ledgerArgs = (dataDir: string) => ['--data', dataDir, '--port', '0', '--loading-polls', '0'];
@@ -55,15 +54,15 @@ async function measureServer(
   const maker = await spawnServer('local-ledger/cli.ts', ledgerArgs(dataDir));
   maker.child.kill('SIGTERM');
   await new Promise((r) => maker.child.once('exit', r));
-  const { child, endpoint } = await spawnServer(script, args(dataDir));
-  const paths = identityPaths(dataDir);
-  const info = { ledgerEndpoint: endpoint };
+  // the echo server publishes only its endpoint; the certificates are the ledger's, as the maker published them.
+  const { child, info: served } = await spawnServer(script, args(dataDir));
+  const info = { ...maker.info, ledgerEndpoint: served.ledgerEndpoint };
   const agent = new Agent({
     keepAlive: true,
     maxSockets: connections + 1,
-    ca: readFileSync(paths.serviceCertificate),
-    cert: readFileSync(join(dataDir, 'users', 'admin.cert.pem')),
-    key: readFileSync(join(dataDir, 'users', 'admin.key.pem')),
+    ca: readFileSync(info.serviceCertificatePath),
+    cert: readFileSync(info.adminCertificatePath),
+    key: readFileSync(info.adminKeyPath),
   });
   const call = (method: string, path: string, body?: string) =>
     new Promise<{ status: number; txId: number; body: string }>((resolve, reject) => {

@@ -1,8 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadOrCreateLedgerIdentity } from '../local-ledger';
-import { LocalLedger } from '../local-ledger/ledger';
+import { LocalLedger, loadOrCreateLedgerIdentity } from '../local-ledger';
 
 /**
  * Restart cost of a ledger that has seen `transactions` writes arriving `batch` at a time (one

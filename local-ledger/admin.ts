@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
-import type { LedgerRole } from '../constructs/ledger/ledger-roles';
+import type { LedgerRole } from '../vocabulary';
 import type { LocalLedgerInfo } from './index';
 
 /** Sets a user's role through a running ledger's own API, as its generated administrator. */

@@ -1,8 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { dirname, join } from 'node:path';
-import { ACL_REGIONS, REGION_DISPLAY_NAMES } from '../constructs/ledger/regions';
+import { ACL_REGIONS, REGION_DISPLAY_NAMES } from '../vocabulary';
+import { HttpError } from './http';
 import type { LedgerIdentity } from './identity';
+import type { LocalLedger } from './ledger';
 
 /*
  * The ARM reads `npm run preflight` makes, answered for the local ledger: resource-provider
@@ -100,6 +102,52 @@ export function armStandInRoutes(identity: LedgerIdentity): ArmStandInRoute[] {
       handler: async () => ({ body: { value: [state().permissions ?? { actions: ['*'], notActions: [] }] } }),
     },
   ];
+}
+
+/**
+ * The ARM read of the local ledger resource itself, as `@azure/arm-confidentialledger` makes it
+ * (the smoke test resolves its target through it, exactly as for an Azure ledger).
+ */
+export function armLedgerRoute(ledger: LocalLedger, endpoint: () => string, identityServiceUrl: () => string): ArmStandInRoute {
+  const identity = ledger.identity;
+  return {
+    method: 'GET',
+    path: '/subscriptions/([^/]+)/resourceGroups/([^/]+)/providers/Microsoft\\.ConfidentialLedger/ledgers/([^/]+)',
+    handler: async ([subscriptionId, resourceGroup, name]) => {
+      if (name !== identity.ledgerId) {
+        throw new HttpError(
+          404,
+          'ResourceNotFound',
+          `The Resource 'Microsoft.ConfidentialLedger/ledgers/${name}' under resource group '${resourceGroup}' was not found.`,
+        );
+      }
+      const users = ledger.users();
+      const isCertificate = (id: string) => /^([0-9A-F]{2}:){31}[0-9A-F]{2}$/.test(id);
+      return {
+        body: {
+          id: `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.ConfidentialLedger/ledgers/${name}`,
+          name,
+          type: 'Microsoft.ConfidentialLedger/ledgers',
+          location: 'local',
+          properties: {
+            ledgerName: name,
+            ledgerUri: endpoint(),
+            identityServiceUri: identityServiceUrl(),
+            ledgerInternalNamespace: identity.nodeId.slice(0, 16),
+            ledgerType: 'Private',
+            provisioningState: 'Succeeded',
+            runningState: 'Active',
+            aadBasedSecurityPrincipals: users
+              .filter(([id]) => !isCertificate(id))
+              .map(([principalId, ledgerRoleName]) => ({ principalId, ledgerRoleName })),
+            certBasedSecurityPrincipals: users
+              .filter(([id]) => isCertificate(id))
+              .map(([cert, ledgerRoleName]) => ({ cert, ledgerRoleName })),
+          },
+        },
+      };
+    },
+  };
 }
 
 async function readBody(request: IncomingMessage): Promise<unknown> {

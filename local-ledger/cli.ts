@@ -8,7 +8,7 @@
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { LEDGER_ROLES, type LedgerRole } from '../constructs/ledger/ledger-roles';
+import { LEDGER_ROLES, type LedgerRole } from '../vocabulary';
 import { writeFileDurably } from './durable-files';
 import { certificateUserId, createClientCertificate, hasIdentity, loadIdentity } from './identity';
 import { setUserRole } from './admin';
@@ -67,13 +67,23 @@ function apiVersions(): string[] {
   return listed;
 }
 
-async function serve(): Promise<void> {
+/**
+ * The ledger principals an environment file grants. The emulator reads no environment files itself
+ * (it imports nothing of the IaC): `npm run ledger:local` (scripts/ledger-local.ts) passes this in.
+ */
+export type EnvironmentPrincipals = (file: string) => Promise<readonly LedgerPrincipal[]>;
+/** A ledger principal as environment files give it: an Entra object id or a client certificate. */
+export type LedgerPrincipal =
+  | { readonly kind: 'entra'; readonly objectId: string; readonly role: LedgerRole }
+  | { readonly kind: 'certificate'; readonly certificatePem: string; readonly role: LedgerRole };
+
+async function serve(environmentPrincipals?: EnvironmentPrincipals): Promise<void> {
   const initialUsers: InitialUser[] = [];
   if (values.environment) {
-    // loaded only when asked for: the config schema pulls in cdktf, which a plain start does not need.
-    const { loadEnvironmentFile } = await import('../stacks/environment-config.js');
+    if (!environmentPrincipals)
+      throw new UsageError("--environment needs the project's command: npm run ledger:local -- --environment <file>");
     // the same principals the environment's ARM config grants, so local runs mirror Azure's roles.
-    for (const p of loadEnvironmentFile(values.environment).ledger.principals) {
+    for (const p of await environmentPrincipals(values.environment)) {
       initialUsers.push({ userId: p.kind === 'entra' ? p.objectId : certificateUserId(p.certificatePem), role: p.role });
     }
   }
@@ -147,15 +157,24 @@ async function loadExistingIdentity(dataDir: string) {
   return loadIdentity(dataDir);
 }
 
-const commands: Record<string, () => Promise<void>> = { serve, 'mint-token': printToken, 'add-cert-user': addCertificateUser };
-const commandName = positionals[0] ?? 'serve';
-const command = Object.hasOwn(commands, commandName) ? commands[commandName] : undefined;
-if (values.help || !command) {
-  console.log(USAGE);
-  process.exitCode = command ? 0 : 2;
-} else {
-  command().catch((error: Error) => {
-    console.error(error instanceof UsageError ? `${error.message}\n${USAGE}` : `local ledger: ${error.message}`);
-    process.exitCode = error instanceof UsageError ? 2 : 1;
-  });
+/** Runs the command `process.argv` names; `environmentPrincipals` makes `--environment` available. */
+export function runLocalLedgerCli(environmentPrincipals?: EnvironmentPrincipals): void {
+  const commands: Record<string, () => Promise<void>> = {
+    serve: () => serve(environmentPrincipals),
+    'mint-token': printToken,
+    'add-cert-user': addCertificateUser,
+  };
+  const commandName = positionals[0] ?? 'serve';
+  const command = Object.hasOwn(commands, commandName) ? commands[commandName] : undefined;
+  if (values.help || !command) {
+    console.log(USAGE);
+    process.exitCode = command ? 0 : 2;
+  } else {
+    command().catch((error: Error) => {
+      console.error(error instanceof UsageError ? `${error.message}\n${USAGE}` : `local ledger: ${error.message}`);
+      process.exitCode = error instanceof UsageError ? 2 : 1;
+    });
+  }
 }
+
+if (require.main === module) runLocalLedgerCli();

@@ -1,11 +1,24 @@
+/*
+ * The local ledger's public entry point: everything scripts, bench and the CLI's callers may use.
+ * Its other files are internal (eslint refuses imports of them from scripts/ and bench/), and it
+ * imports nothing from stacks/ or constructs/: an emulator of Azure, not part of the IaC.
+ */
+import type { TokenCredential } from '@azure/core-auth';
+import { createPrivateKey } from 'node:crypto';
 import { existsSync, linkSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { LedgerRole } from '../constructs/ledger/ledger-roles';
+import type { LedgerRole } from '../vocabulary';
 import { makePrivateDirectory, writeFileDurably } from './durable-files';
 import { certificateUserId, createClientCertificate, loadOrCreateIdentity, type LedgerIdentity } from './identity';
-import { DEFAULT_SIGNING, LocalLedger, type SigningPolicy } from './ledger';
+import { DEFAULT_SIGNING, LocalLedger, type ServiceLimits, type SigningPolicy } from './ledger';
 import { chainKeyOf, createLogFiles, type StorageHooks } from './log';
 import { LedgerServer, type HttpLimits } from './server';
+import { LocalTokenCredential } from './tokens';
+
+export { setUserRole } from './admin';
+export { identityPaths } from './identity';
+export { DEFAULT_LIMITS, LocalLedger, type ServiceLimits } from './ledger';
+export { LogCorruptError } from './log';
 
 export interface InitialUser {
   /** an Entra object id, or a certificate's SHA-256 fingerprint (`AB:CD:…`). */
@@ -38,6 +51,8 @@ export interface LocalLedgerOptions {
   readonly storageHooks?: StorageHooks;
   /** the data-plane api-versions answered (e.g. only `2022-05-13`, as an old ledger). @default - all known */
   readonly apiVersions?: readonly string[];
+  /** service limits, smaller ones for tests. @default {@link DEFAULT_LIMITS} (the real service's) */
+  readonly limits?: Partial<ServiceLimits>;
 }
 
 /** What a client needs to reach a running local ledger. */
@@ -79,6 +94,7 @@ export async function startLocalLedger(options: LocalLedgerOptions): Promise<Run
     ledger = await LocalLedger.open(dataDir, identity, {
       signing: options.signing ?? DEFAULT_SIGNING,
       storageHooks: options.storageHooks,
+      limits: options.limits,
     });
     if (ledger.lastSeqno === 0) {
       const users = [{ userId: admin.userId, role: 'Administrator' as const }, ...(options.initialUsers ?? [])];
@@ -132,6 +148,15 @@ export async function startLocalLedger(options: LocalLedgerOptions): Promise<Run
  */
 export function loadOrCreateLedgerIdentity(dataDir: string, ledgerId: string, hostnames: readonly string[]): Promise<LedgerIdentity> {
   return loadOrCreateIdentity(dataDir, ledgerId, hostnames, (secret) => createLogFiles(dataDir, chainKeyOf(secret)));
+}
+
+/**
+ * A token credential for the official SDKs that acts as Entra object id `objectId` towards the
+ * ledger in `info` (and its ARM stand-in): the local counterpart of `DefaultAzureCredential`.
+ * Callers never read the ledger's token issuer key themselves.
+ */
+export function localTokenCredential(info: LocalLedgerInfo, objectId: string): TokenCredential {
+  return new LocalTokenCredential(createPrivateKey(readFileSync(info.tokenIssuerKeyPath, 'utf8')), { oid: objectId });
 }
 
 /** The connection details a running ledger on `dataDir` published, if one runs. */

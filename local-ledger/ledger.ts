@@ -1,7 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { p256 } from '@noble/curves/nist.js';
-import type { LedgerRole } from '../constructs/ledger/ledger-roles';
+import type { LedgerRole } from '../vocabulary';
 import { claimsDigest, ledgerEntryClaim, type LedgerEntryClaim } from '../receipts/claims';
 import { MerkleTree, leafHash, sha256, type LeafComponents, type ProofStep } from '../receipts/merkle';
 import { verifyReceipt } from '../receipts/verify';
@@ -29,12 +29,22 @@ export const VIEW = 2;
 export const DEFAULT_COLLECTION = 'subledger:0';
 const ZERO_CLAIMS = '0'.repeat(64);
 
-/** The service's limits, with the error codes it answers when they are exceeded. */
-export const LIMITS = {
+/** Service limits; exceeding one is refused with the service's error code. */
+export interface ServiceLimits {
+  /** EntrySizeCapacityExceeded beyond this. */
+  readonly maxEntryBytes: number;
+  /** CollectionIdTooLong beyond this. */
+  readonly maxCollectionIdBytes: number;
+  /** CollectionCapacityExceeded when a write would create one more collection. */
+  readonly maxCollections: number;
+}
+
+/** The documented limits of the real service (docs/local-ledger.md); tests inject smaller ones. */
+export const DEFAULT_LIMITS: ServiceLimits = {
   maxEntryBytes: 8192,
   maxCollectionIdBytes: 256,
   maxCollections: 5000,
-} as const;
+};
 
 export interface SigningPolicy {
   /** sign once this many transactions wait for a signature. */
@@ -153,6 +163,8 @@ export interface LedgerOptions {
   readonly signing?: SigningPolicy;
   /** a seam for fault tests: fail or hold the log's and the watermark's writes and syncs. */
   readonly storageHooks?: StorageHooks;
+  /** @default {@link DEFAULT_LIMITS} */
+  readonly limits?: Partial<ServiceLimits>;
 }
 
 /**
@@ -186,7 +198,8 @@ export class LocalLedger {
     const watermark = readWatermark(paths.watermark, chainKey);
     if (!watermark) throw new LogCorruptError(`${paths.watermark} is damaged: neither of its slots is intact`);
     checkWatermark(log, watermark);
-    const ledger = new LocalLedger(identity, options.signing ?? DEFAULT_SIGNING, { bytes: log.tornBytes, at: log.tornAt });
+    const limits = { ...DEFAULT_LIMITS, ...options.limits };
+    const ledger = new LocalLedger(identity, options.signing ?? DEFAULT_SIGNING, limits, { bytes: log.tornBytes, at: log.tornAt });
     const offsetOf = (seqno: number) => log.offsets[seqno - 1];
     for (const record of log.records) ledger.replay(record, offsetOf);
     ledger.verifyLatestSignature(offsetOf);
@@ -237,6 +250,7 @@ export class LocalLedger {
   private constructor(
     readonly identity: LedgerIdentity,
     private readonly signing: SigningPolicy,
+    private readonly limits: ServiceLimits,
     torn: { bytes: number; at?: number },
   ) {
     this.tornBytesRecovered = torn.bytes;
@@ -275,16 +289,16 @@ export class LocalLedger {
    * `actor`, the write is refused unless the actor still has the role when the write is ordered.
    */
   append(collectionId: string, contents: string, options: { applicationClaims?: boolean; actor?: Actor } = {}): Promise<number> {
-    if (Buffer.byteLength(contents, 'utf8') > LIMITS.maxEntryBytes) {
-      throw new LedgerLimitError('EntrySizeCapacityExceeded', `The entry is larger than ${LIMITS.maxEntryBytes} bytes.`);
+    if (Buffer.byteLength(contents, 'utf8') > this.limits.maxEntryBytes) {
+      throw new LedgerLimitError('EntrySizeCapacityExceeded', `The entry is larger than ${this.limits.maxEntryBytes} bytes.`);
     }
-    if (Buffer.byteLength(collectionId, 'utf8') > LIMITS.maxCollectionIdBytes) {
-      throw new LedgerLimitError('CollectionIdTooLong', `The collection id is longer than ${LIMITS.maxCollectionIdBytes} bytes.`);
+    if (Buffer.byteLength(collectionId, 'utf8') > this.limits.maxCollectionIdBytes) {
+      throw new LedgerLimitError('CollectionIdTooLong', `The collection id is longer than ${this.limits.maxCollectionIdBytes} bytes.`);
     }
     const known = (c: string) => this.latestByCollection.has(c) || this.queuedCollections.has(c) || this.inFlightCollections.has(c);
     if (!known(collectionId)) {
-      if (this.latestByCollection.size + this.queuedCollections.size + this.inFlightCollections.size >= LIMITS.maxCollections) {
-        throw new LedgerLimitError('CollectionCapacityExceeded', `The ledger already holds ${LIMITS.maxCollections} collections.`);
+      if (this.latestByCollection.size + this.queuedCollections.size + this.inFlightCollections.size >= this.limits.maxCollections) {
+        throw new LedgerLimitError('CollectionCapacityExceeded', `The ledger already holds ${this.limits.maxCollections} collections.`);
       }
       this.queuedCollections.add(collectionId);
     }

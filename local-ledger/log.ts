@@ -3,7 +3,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import type { LedgerRole } from '../constructs/ledger/ledger-roles';
+import type { LedgerRole } from '../vocabulary';
 import { writeFileDurably } from './durable-files';
 
 /*

@@ -23,7 +23,8 @@ import { recordAttestation } from './delivery/attestation';
 import { resolveApproval } from './delivery/approver';
 import { PromotionRefused, passingEvidence, type SourceLedger } from './delivery/evidence-gate';
 import { certificateSha256, ledgerLabel } from './smoke/evidence';
-import { rereadEntry, type LedgerCredential, type SmokeResult } from './smoke/run-smoke';
+import { rereadEntry, type LedgerCredential } from './smoke/protocol';
+import type { SmokeResult } from './smoke/run-smoke';
 import { StepFailure } from './smoke/steps';
 import { connectEnvironment, prepareLocalSmoke } from './smoke/targets';
 
@@ -87,7 +88,7 @@ async function openSourceLedger(
         throw new Error(error instanceof StepFailure ? error.reason : error.message);
       });
   if (options.fromLocalData) {
-    const local = await prepareLocalSmoke(options.fromLocalData);
+    const local = await prepareLocalSmoke(options.fromLocalData, options);
     const certificate = readFileSync(local.info.serviceCertificatePath, 'utf8');
     return {
       source: {

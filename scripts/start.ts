@@ -4,7 +4,7 @@
  * and stops the ledger. Needs no Azure, no Terraform providers and no network.
  */
 import { join, relative } from 'node:path';
-import { LogCorruptError } from '../local-ledger/log';
+import { LogCorruptError } from '../local-ledger';
 import { EnvironmentConfigError } from '../stacks/environment-config';
 import { SynthError, synthAll } from '../stacks/synth';
 import { defaultCommit, defaultRunId } from './smoke/run-metadata';

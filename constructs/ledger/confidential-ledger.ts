@@ -5,8 +5,8 @@ import { Construct, InvalidPropError, Lazy, isLiteral } from '../core';
 import { ResourceLock, type LockLevel } from '../governance/lock';
 import { renderTags, type TagSet } from '../governance/tags';
 import { DiagnosticSetting, type DiagnosticSettingProps } from '../monitoring/diagnostic-settings';
-import { LEDGER_ROLES, MANAGEMENT_ROLE_NAMES, type LedgerRole, type ManagementRoleName, type PrincipalType } from './ledger-roles';
-import { ACL_REGIONS, isAclRegion, pairedRegion, residencyViolations, type Geography } from './regions';
+import { LEDGER_ROLES, MANAGEMENT_ROLE_NAMES, type LedgerRole, type ManagementRoleName, type PrincipalType } from '../../vocabulary';
+import { ACL_REGIONS, isAclRegion, pairedRegion, residencyViolations, type Geography } from '../../vocabulary';
 
 export const LEDGER_TYPES = ['Public', 'Private'] as const;
 export type LedgerType = (typeof LEDGER_TYPES)[number];

@@ -1,3 +1,3 @@
 export * from './confidential-ledger';
-export * from './ledger-roles';
-export * from './regions';
+export * from '../../vocabulary/ledger-roles';
+export * from '../../vocabulary/regions';

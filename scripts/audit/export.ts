@@ -11,7 +11,7 @@ import {
   versionUnavailable,
   type LedgerCredential,
   type SmokeTarget,
-} from '../smoke/run-smoke';
+} from '../smoke/protocol';
 import { checkContents, describeProblem, factsOf, type ArchiveFacts, type Manifest } from './archive';
 import { ARCHIVE_FILES, AUDIT_SCHEMA, fileDigest, jsonLines, parseTransactionId, replaceFile } from './files';
 import type { Progress } from './progress';

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ReceiptVerificationError, verifyReceipt } from '../../receipts/verify';
 import { certificateSha256, ledgerLabel, type Evidence } from '../smoke/evidence';
-import { SMOKE_COLLECTION, SMOKE_SCHEMA, parseEntryContents } from '../smoke/run-smoke';
+import { SMOKE_COLLECTION, SMOKE_SCHEMA, parseEntryContents } from '../smoke/entries';
 
 /** A promotion the evidence does not support. */
 export class PromotionRefused extends Error {

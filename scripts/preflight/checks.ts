@@ -2,7 +2,7 @@ import type { ConfidentialLedgerClient } from '@azure/arm-confidentialledger';
 import type { AuthorizationManagementClient } from '@azure/arm-authorization';
 import type { ResourceManagementClient } from '@azure/arm-resources';
 import { LEDGERS_PER_SUBSCRIPTION, type Environment } from '../../stacks/environment-config';
-import { normalizeRegion } from '../../constructs/ledger/regions';
+import { normalizeRegion } from '../../vocabulary';
 
 /** The official ARM SDK clients preflight reads with, all for the environment's subscription. */
 export interface ArmClients {
@@ -92,7 +92,7 @@ async function region({ resources }: ArmClients, { env }: PreflightInput): Promi
           check: 'region',
           ok: false,
           detail: `${env.location} does not offer confidential ledgers to this subscription (offered: ${offered.join(', ') || 'none'})`,
-          fix: 'set location to an offered region in the environment file (and in constructs/ledger/regions.ts, with the date you checked)',
+          fix: 'set location to an offered region in the environment file (and in vocabulary/regions.ts, with the date you checked)',
         },
   ];
 }

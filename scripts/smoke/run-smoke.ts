@@ -1,33 +1,26 @@
-import ConfidentialLedger, { type ConfidentialLedgerClient } from '@azure-rest/confidential-ledger';
-import type { TokenCredential } from '@azure/core-auth';
+import { isUnexpected } from '@azure-rest/confidential-ledger';
 import { fetchLedgerIdentity } from '../../receipts/ledger-identity';
 import { ReceiptVerificationError, verifyReceipt, type VerifiedReceipt } from '../../receipts/verify';
+import { PROBE_COLLECTION, readerProbe, smokeEntry } from './entries';
 import { certificateSha256, writeEvidence, type Evidence, type EvidenceDraft, type EvidenceKind } from './evidence';
-import { StepFailure, StepRunner, retryDelayMs, sleep, type StepResult } from './steps';
+import {
+  API_VERSION,
+  appendOnce,
+  ledgerClient,
+  openLedger,
+  pollUntil,
+  readEntry,
+  retryOrFail,
+  send,
+  type LedgerCredential,
+  type SmokeTarget,
+} from './protocol';
+import { StepFailure, StepRunner, type StepResult } from './steps';
 
-export const SMOKE_SCHEMA = 'acl-stack/smoke/v1';
-export const SMOKE_COLLECTION = 'acl-stack-smoke';
-/** Entries written and receipts fetched at this version carry application claims that bind the contents. */
-export const API_VERSION = '2026-02-23';
-/** Used only when the ledger answers that {@link API_VERSION} is not available (an older ledger). */
-export const FALLBACK_API_VERSION = '2022-05-13';
-
-/** Where the ledger under test lives. */
-export interface SmokeTarget {
-  readonly ledgerId: string;
-  readonly ledgerEndpoint: string;
-  /** `…/ledgerIdentity/<ledgerId>` on the identity service. */
-  readonly identityUrl: string;
-  /** a CA to trust for the identity service besides the system's (the local ledger's own). */
-  readonly identityCa?: string;
-  /** a local ledger standing in for the environment's; its evidence never counts for Azure. */
-  readonly standIn?: boolean;
-}
-
-/** How the smoke test proves who it is: a token credential (Entra ID) or a client certificate. */
-export type LedgerCredential =
-  | { readonly kind: 'token'; readonly credential: TokenCredential; readonly description: string }
-  | { readonly kind: 'certificate'; readonly certificatePem: string; readonly keyPem: string; readonly description: string };
+/*
+ * The smoke test's steps, in order; how each talks to the ledger is in protocol.ts, what it writes
+ * in entries.ts.
+ */
 
 export interface SmokeOptions {
   readonly environment: string;
@@ -72,12 +65,6 @@ export interface SmokeResult {
   readonly evidenceDir?: string;
   readonly steps: readonly StepResult[];
   readonly failure?: StepFailure;
-}
-
-interface Response {
-  readonly status: string;
-  readonly body: unknown;
-  readonly headers: Record<string, string | undefined>;
 }
 
 /**
@@ -162,17 +149,7 @@ async function smokeSteps(options: SmokeOptions, runner: StepRunner, evidence: E
     return { value: opened, detail: `as ${options.credential.description} at api-version ${opened.apiVersion}${fallback}` };
   });
 
-  const { collectionId, contents } = options.entry ?? {
-    collectionId: SMOKE_COLLECTION,
-    contents: JSON.stringify({
-      schema: SMOKE_SCHEMA,
-      environment: options.environment,
-      runId: options.runId,
-      commit: options.commit,
-      time: new Date().toISOString(),
-      stackSha256: options.stackSha256,
-    }),
-  };
+  const { collectionId, contents } = options.entry ?? smokeEntry(options);
   const transactionId = await runner.run('append', async () => {
     const { id, reused } = await appendOnce(client, collectionId, contents, options);
     evidence.transactionId = id;
@@ -184,8 +161,8 @@ async function smokeSteps(options: SmokeOptions, runner: StepRunner, evidence: E
   await runner.run('commit', async () => {
     await pollUntil('commit', commitTimeoutMs, async () => {
       const response = await send(() => client.path('/app/transactions/{transactionId}/status', transactionId).get(), 'commit');
-      if (response.status !== '200') return retryOrFail('commit', response, options.credential.description);
-      return (response.body as { state?: string }).state === 'Committed' ? { done: true } : { done: false };
+      if (isUnexpected(response)) return retryOrFail('commit', response, options.credential.description);
+      return response.body.state === 'Committed' ? { done: true } : { done: false };
     });
     return { value: undefined, detail: `${transactionId} is Committed` };
   });
@@ -207,8 +184,8 @@ async function smokeSteps(options: SmokeOptions, runner: StepRunner, evidence: E
     await pollUntil('receipt', receiptTimeoutMs, async () => {
       const response = await send(() => client.path('/app/transactions/{transactionId}/receipt', transactionId).get(), 'receipt');
       if (response.status === '406') return { done: false };
-      if (response.status !== '200') return retryOrFail('receipt', response, options.credential.description);
-      if ((response.body as { state?: string }).state !== 'Ready') return { done: false };
+      if (isUnexpected(response)) return retryOrFail('receipt', response, options.credential.description);
+      if (response.body.state !== 'Ready') return { done: false };
       receipt = response.body;
       return { done: true };
     });
@@ -244,16 +221,11 @@ async function smokeSteps(options: SmokeOptions, runner: StepRunner, evidence: E
     const entry = await readEntry(readerClient, transactionId, collectionId, receiptTimeoutMs, 'role-separation', reader.description);
     if (entry.contents !== expectedContents)
       throw new StepFailure('role-separation', 'the reader saw different contents', 'the reader principal and endpoint');
-    const probe = JSON.stringify({
-      schema: 'acl-stack/smoke-probe/v1',
-      note: 'a reader must never be able to write this',
-      runId: options.runId,
-    });
     const write = await send(
       () =>
         readerClient
           .path('/app/transactions')
-          .post({ body: { contents: probe }, queryParameters: { collectionId: `${SMOKE_COLLECTION}-probe` } }),
+          .post({ body: { contents: readerProbe(options.runId) }, queryParameters: { collectionId: PROBE_COLLECTION } }),
       'role-separation',
     );
     if (write.status !== '403') {
@@ -265,233 +237,4 @@ async function smokeSteps(options: SmokeOptions, runner: StepRunner, evidence: E
     }
     return { value: undefined, detail: `${reader.description} read the entry and was refused a write (403)` };
   });
-}
-
-/**
- * Appends the entry unless this run already did. After an ambiguous failure (no answer, 5xx,
- * 429), it looks the run id up before trying again, so a retry never makes a duplicate.
- */
-async function appendOnce(
-  client: ConfidentialLedgerClient,
-  collectionId: string,
-  contents: string,
-  options: SmokeOptions,
-): Promise<{ id: string; reused?: string }> {
-  const deadline = Date.now() + (options.commitTimeoutMs ?? 60_000);
-  for (let attempt = 0, backoff = 500; ; attempt++, backoff = Math.min(backoff * 2, 8000)) {
-    // first look: a re-run of the same pipeline run may have recorded it already. Later looks, after
-    // an ambiguous failure, also give a just-made append time to commit.
-    const found = await findRun(client, collectionId, options.runId, attempt === 0 ? 0 : (options.settleMs ?? 3000));
-    if (found) return { id: found.transactionId, reused: found.contents };
-    let response: Response;
-    try {
-      response = await send(
-        () => client.path('/app/transactions').post({ body: { contents }, queryParameters: { collectionId } }),
-        'append',
-      );
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      options.report(`  append got no answer (${(error as StepFailure).reason}); looking the run up before retrying`);
-      await sleep(backoff);
-      continue;
-    }
-    if (response.status === '200') return { id: response.headers['x-ms-ccf-transaction-id']! };
-    const retriable = response.status === '429' || response.status.startsWith('5');
-    if (!retriable || Date.now() > deadline) throw accessFailure('append', response, options.credential.description);
-    const wait = retryDelayMs(response.headers, backoff);
-    options.report(`  append answered ${response.status}; retrying in ${wait} ms after looking the run up`);
-    await sleep(wait);
-  }
-}
-
-/** Looks for this run's entry among a collection's committed entries, giving a pending one time to commit. */
-async function findRun(client: ConfidentialLedgerClient, collectionId: string, runId: string, settleMs: number) {
-  const deadline = Date.now() + settleMs;
-  for (;;) {
-    let next: string | undefined = undefined;
-    let response = await send(() => client.path('/app/transactions').get({ queryParameters: { collectionId } }), 'append');
-    for (;;) {
-      if (response.status !== '200') break;
-      const page = response.body as { entries?: { contents: string; transactionId: string }[]; nextLink?: string };
-      const hit = page.entries?.find((e) => parseEntryContents(e.contents)?.runId === runId);
-      if (hit) return hit;
-      next = page.nextLink;
-      if (!next) break;
-      const url = new URL(next, 'https://ledger');
-      response = await send(
-        () =>
-          client
-            .path('/app/transactions')
-            .get({ queryParameters: Object.fromEntries([...url.searchParams].filter(([k]) => k !== 'api-version')) }),
-        'append',
-      );
-    }
-    if (Date.now() > deadline) return undefined;
-    await sleep(Math.min(250, settleMs));
-  }
-}
-
-async function readEntry(
-  client: ConfidentialLedgerClient,
-  transactionId: string,
-  collectionId: string,
-  timeoutMs: number,
-  step: 'read-back' | 'role-separation',
-  who: string,
-) {
-  let entry: { contents: string } | undefined;
-  await pollUntil(step, timeoutMs, async () => {
-    const response = await send(
-      () => client.path('/app/transactions/{transactionId}', transactionId).get({ queryParameters: { collectionId } }),
-      step,
-    );
-    if (response.status !== '200') return retryOrFail(step, response, who);
-    const body = response.body as { state?: string; entry?: { contents: string } };
-    if (body.state !== 'Ready' || !body.entry) return { done: false };
-    entry = body.entry;
-    return { done: true };
-  });
-  return entry!;
-}
-
-type Poll = { done: boolean; waitMs?: number };
-
-/** Polls with backoff (honouring a given wait) until done or the timeout passes. */
-async function pollUntil(
-  step: 'commit' | 'receipt' | 'read-back' | 'role-separation',
-  timeoutMs: number,
-  poll: () => Promise<Poll>,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (let backoff = 10; ; backoff = Math.min(backoff * 2, 2000)) {
-    const outcome = await poll();
-    if (outcome.done) return;
-    if (Date.now() + (outcome.waitMs ?? backoff) > deadline) {
-      throw new StepFailure(
-        step,
-        `gave up after ${timeoutMs} ms`,
-        step === 'commit'
-          ? 'the ledger running state in the Azure portal (Active?), and raise --commit-timeout-ms for a busy ledger'
-          : 'the ledger health; a receipt needs the transaction committed and its history loaded',
-      );
-    }
-    await sleep(outcome.waitMs ?? backoff);
-  }
-}
-
-/** A 429 or 503 is waited out (Retry-After honoured); anything else fails the step. */
-function retryOrFail(step: 'commit' | 'receipt' | 'read-back' | 'role-separation', response: Response, who: string): Poll {
-  if (response.status === '429' || response.status === '503') return { done: false, waitMs: retryDelayMs(response.headers, 1000) };
-  throw accessFailure(step, response, who);
-}
-
-function accessFailure(step: StepFailure['step'], response: Response, who: string): StepFailure {
-  const error = (response.body as { error?: { code?: string; message?: string } })?.error;
-  const cause = `HTTP ${response.status}${error?.code ? ` ${error.code}` : ''}${error?.message ? `: ${error.message}` : ''}`;
-  const hints: Record<string, string> = {
-    '401': `the ledger does not know ${who}: is it listed in ledger.principals of the environment file, and was the stack deployed since?`,
-    '403': `${who} is known to the ledger but its ledger role is too weak (Azure RBAC on the resource grants nothing inside the ledger): give it Contributor in ledger.principals`,
-    '404': 'the ledger name and endpoint; a just-created ledger can take minutes to answer',
-  };
-  return new StepFailure(step, cause, hints[response.status] ?? 'the ledger health and the error above');
-}
-
-/** Sends a request; a transport failure (reset, TLS) becomes the step's failure with the cause. */
-async function send(
-  call: () => PromiseLike<{ status: string; body: unknown; headers: unknown }>,
-  step: StepFailure['step'],
-): Promise<Response> {
-  try {
-    const response = await call();
-    return { status: response.status, body: response.body, headers: response.headers as Record<string, string | undefined> };
-  } catch (error) {
-    const message = (error as Error).message;
-    const pinning = /certificate|self[- ]signed|unable to verify|CERT_/i.test(message);
-    throw new StepFailure(
-      step,
-      `no answer: ${message}`,
-      pinning
-        ? "the pinned identity certificate: after the ledger's certificate rotates, fetch it again from the identity service"
-        : 'network reachability of the ledger endpoint from this agent',
-    );
-  }
-}
-
-/**
- * A client at {@link API_VERSION}, proven to authenticate; at {@link FALLBACK_API_VERSION} only
- * when the ledger answers that the newer version is not available.
- */
-async function openLedger(
-  target: Pick<SmokeTarget, 'ledgerEndpoint'>,
-  serviceCertificate: string,
-  credential: LedgerCredential,
-  requestTimeoutMs: number,
-  step: 'authenticate' | 'read-back',
-): Promise<{ client: ConfidentialLedgerClient; apiVersion: string }> {
-  const attempt = async (apiVersion: string) => {
-    const client = ledgerClient(target, serviceCertificate, credential, requestTimeoutMs, apiVersion);
-    return { client, apiVersion, response: await send(() => client.path('/app/collections').get(), step) };
-  };
-  const preferred = await attempt(API_VERSION);
-  const answered =
-    preferred.response.status === '200' || !versionUnavailable(preferred.response) ? preferred : await attempt(FALLBACK_API_VERSION);
-  if (answered.response.status !== '200') throw accessFailure(step, answered.response, credential.description);
-  return answered;
-}
-
-/** The service's answer to an api-version it does not offer (400 QueryParameterError, "… is not available"). */
-export function versionUnavailable(response: Response): boolean {
-  const error = (response.body as { error?: { code?: string; message?: string } })?.error;
-  return response.status === '400' && error?.code === 'QueryParameterError' && /api-version .* is not available/i.test(error.message ?? '');
-}
-
-/**
- * Reads an entry again from its ledger (pinned to `serviceCertificate`), for evidence whose receipt
- * does not bind the contents. Throws {@link StepFailure} saying why it could not.
- */
-export async function rereadEntry(
-  target: Pick<SmokeTarget, 'ledgerEndpoint'>,
-  serviceCertificate: string,
-  credential: LedgerCredential,
-  entry: { readonly transactionId: string; readonly collectionId: string },
-  timeoutMs = 30_000,
-): Promise<string> {
-  const { client } = await openLedger(target, serviceCertificate, credential, timeoutMs, 'read-back');
-  return (await readEntry(client, entry.transactionId, entry.collectionId, timeoutMs, 'read-back', credential.description)).contents;
-}
-
-export function ledgerClient(
-  target: Pick<SmokeTarget, 'ledgerEndpoint'>,
-  serviceCertificate: string,
-  credential: LedgerCredential,
-  requestTimeoutMs: number,
-  apiVersion: string,
-): ConfidentialLedgerClient {
-  // the SDK must not retry on its own: a blindly retried append could write twice.
-  const options = { retryOptions: { maxRetries: 0 }, apiVersion };
-  const client =
-    credential.kind === 'token'
-      ? ConfidentialLedger(target.ledgerEndpoint, serviceCertificate, credential.credential, options)
-      : ConfidentialLedger(target.ledgerEndpoint, serviceCertificate, {
-          ...options,
-          tlsOptions: { cert: credential.certificatePem, key: credential.keyPem },
-        });
-  // a ledger that never answers must not hang the pipeline: every request gets a deadline.
-  client.pipeline.addPolicy({
-    name: 'acl-stack-request-timeout',
-    sendRequest: (request, next) => {
-      request.timeout = requestTimeoutMs;
-      return next(request);
-    },
-  });
-  return client;
-}
-
-/** An entry's contents as the JSON object this project writes; undefined for anything else. */
-export function parseEntryContents(text: string): Record<string, unknown> | undefined {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }

@@ -1,15 +1,12 @@
 import { ConfidentialLedgerClient as ArmClient } from '@azure/arm-confidentialledger';
 import type { TokenCredential } from '@azure/core-auth';
-import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DefaultAzureCredential } from '@azure/identity';
 import { loadEnvironmentFile } from '../../stacks/environment-config';
-import { setUserRole } from '../../local-ledger/admin';
 import { identityUrl } from '../../receipts/ledger-identity';
-import { runningLedgerInfo, startLocalLedger, type LocalLedgerInfo } from '../../local-ledger';
-import { LocalTokenCredential } from '../../local-ledger/tokens';
-import type { LedgerCredential, SmokeTarget } from './run-smoke';
+import { localTokenCredential, runningLedgerInfo, setUserRole, startLocalLedger, type LocalLedgerInfo } from '../../local-ledger';
+import type { LedgerCredential, SmokeTarget } from './protocol';
 import { StepFailure } from './steps';
 
 /**
@@ -74,9 +71,11 @@ export interface LocalSmokeSetup {
 /**
  * Uses the local ledger running on `dataDir`, or starts one, and makes sure the pipeline and
  * reader identities hold their roles. The target is then found through the ARM stand-in, exactly
- * as an Azure environment is.
+ * as an Azure environment is. Given client certificates, the run acts as them instead of those
+ * identities, as against Azure, so a certificate the ledger does not know (401) or whose role is
+ * too weak (403) can be rehearsed locally.
  */
-export async function prepareLocalSmoke(dataDir: string): Promise<LocalSmokeSetup> {
+export async function prepareLocalSmoke(dataDir: string, certificates: ClientCertificates = {}): Promise<LocalSmokeSetup> {
   const running = runningLedgerInfo(dataDir);
   const started = running ? undefined : await startLocalLedger({ dataDir });
   const info = running ?? started!.info;
@@ -87,9 +86,9 @@ export async function prepareLocalSmoke(dataDir: string): Promise<LocalSmokeSetu
     await setUserRole(info, LOCAL_PIPELINE_OBJECT_ID, 'Contributor');
     await setUserRole(info, LOCAL_READER_OBJECT_ID, 'Reader');
   }
-  const issuerKey = createPrivateKey(readFileSync(info.tokenIssuerKeyPath, 'utf8'));
   const serviceCertificate = readFileSync(info.serviceCertificatePath, 'utf8');
-  const tokens = (oid: string): TokenCredential => new LocalTokenCredential(issuerKey, { oid });
+  const given = certificateCredentials(certificates);
+  const tokens = (oid: string): TokenCredential => localTokenCredential(info, oid);
   return {
     info,
     // found through ARM like an Azure ledger, but labelled a stand-in wherever its evidence shows.
@@ -106,24 +105,32 @@ export async function prepareLocalSmoke(dataDir: string): Promise<LocalSmokeSetu
       )),
       standIn: true,
     }),
-    credential: {
+    credential: given.credential ?? {
       kind: 'token',
       credential: tokens(LOCAL_PIPELINE_OBJECT_ID),
       description: `local pipeline identity ${LOCAL_PIPELINE_OBJECT_ID}`,
     },
-    reader: { kind: 'token', credential: tokens(LOCAL_READER_OBJECT_ID), description: `local reader ${LOCAL_READER_OBJECT_ID}` },
+    reader: given.reader ?? {
+      kind: 'token',
+      credential: tokens(LOCAL_READER_OBJECT_ID),
+      description: `local reader ${LOCAL_READER_OBJECT_ID}`,
+    },
     stop: async () => started?.stop(),
   };
 }
 
-export interface ConnectOptions {
-  readonly environmentsDir: string;
-  /** a local ledger data folder standing in for the environment's ledger. @default - the real one in Azure */
-  readonly localData?: string;
+/** `--client-cert/--client-key` and `--reader-cert/--reader-key`: PEM files to act as. */
+export interface ClientCertificates {
   readonly clientCert?: string;
   readonly clientKey?: string;
   readonly readerCert?: string;
   readonly readerKey?: string;
+}
+
+export interface ConnectOptions extends ClientCertificates {
+  readonly environmentsDir: string;
+  /** a local ledger data folder standing in for the environment's ledger. @default - the real one in Azure */
+  readonly localData?: string;
 }
 
 export interface EnvironmentConnection {
@@ -138,9 +145,24 @@ export interface EnvironmentConnection {
  * certificate), or a local ledger standing in for it.
  */
 export async function connectEnvironment(environment: string, options: ConnectOptions): Promise<EnvironmentConnection> {
-  if (options.localData) return prepareLocalSmoke(options.localData);
+  if (options.localData) return prepareLocalSmoke(options.localData, options);
   const env = loadEnvironmentFile(join(options.environmentsDir, `${environment}.json`));
   const azure = new DefaultAzureCredential();
+  const { credential, reader } = certificateCredentials(options);
+  return {
+    resolveTarget: () => resolveFromArm(new ArmClient(azure, env.subscriptionId), env.resourceGroup.name, env.ledger.name),
+    credential: credential ?? {
+      kind: 'token',
+      credential: azure,
+      description: 'the DefaultAzureCredential identity (workload identity in pipelines)',
+    },
+    reader,
+    stop: async () => undefined,
+  };
+}
+
+/** The client certificates given, as credentials; undefined where none was given. */
+function certificateCredentials(options: ClientCertificates): { credential?: LedgerCredential; reader?: LedgerCredential } {
   const certificate = (cert: string, key: string, description: string): LedgerCredential => ({
     kind: 'certificate',
     certificatePem: readFileSync(cert, 'utf8'),
@@ -148,15 +170,13 @@ export async function connectEnvironment(environment: string, options: ConnectOp
     description,
   });
   return {
-    resolveTarget: () => resolveFromArm(new ArmClient(azure, env.subscriptionId), env.resourceGroup.name, env.ledger.name),
     credential:
       options.clientCert && options.clientKey
         ? certificate(options.clientCert, options.clientKey, `certificate ${options.clientCert}`)
-        : { kind: 'token', credential: azure, description: 'the DefaultAzureCredential identity (workload identity in pipelines)' },
+        : undefined,
     reader:
       options.readerCert && options.readerKey
         ? certificate(options.readerCert, options.readerKey, `reader certificate ${options.readerCert}`)
         : undefined,
-    stop: async () => undefined,
   };
 }

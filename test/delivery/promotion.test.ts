@@ -11,7 +11,7 @@ import { PromotionRefused, passingEvidence } from '../../scripts/delivery/eviden
 import { promote, promotionGate, type PromoteOptions } from '../../scripts/promote';
 import { smoke } from '../../scripts/smoke';
 import { certificateSha256 } from '../../scripts/smoke/evidence';
-import { rereadEntry } from '../../scripts/smoke/run-smoke';
+import { rereadEntry } from '../../scripts/smoke/protocol';
 import { prepareLocalSmoke } from '../../scripts/smoke/targets';
 import { synthAll } from '../../stacks/synth';
 import { ENVIRONMENTS_DIR, REPO_ROOT, copyEnvironments, editEnvironment } from '../helpers/environments';

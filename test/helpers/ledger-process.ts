@@ -21,10 +21,15 @@ export interface LedgerProcess {
 
 /**
  * Runs the ledger CLI as its own process (node itself, so SIGKILL reaches the server) and waits
- * for the JSON line it prints when it serves. `shellPrefix` runs it through `sh -c` (e.g. to set a umask).
+ * for the JSON line it prints when it serves. `shellPrefix` runs it through `sh -c` (e.g. to set a umask);
+ * `script` runs another command than local-ledger/cli.ts (e.g. scripts/ledger-local.ts).
  */
-export async function spawnLedger(dataDir: string, options: { shellPrefix?: string; args?: string[] } = {}): Promise<LedgerProcess> {
-  const args = ['--import', 'tsx', join(REPO_ROOT, 'local-ledger', 'cli.ts'), '--data', dataDir, '--port', '0', ...(options.args ?? [])];
+export async function spawnLedger(
+  dataDir: string,
+  options: { shellPrefix?: string; args?: string[]; script?: string } = {},
+): Promise<LedgerProcess> {
+  const script = join(REPO_ROOT, options.script ?? join('local-ledger', 'cli.ts'));
+  const args = ['--import', 'tsx', script, '--data', dataDir, '--port', '0', ...(options.args ?? [])];
   const child = options.shellPrefix
     ? spawn('sh', ['-c', `${options.shellPrefix} && exec "$0" "$@"`, process.execPath, ...args], {
         cwd: REPO_ROOT,

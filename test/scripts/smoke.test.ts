@@ -2,12 +2,13 @@ import { X509Certificate } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runSmoke, SMOKE_COLLECTION, type SmokeOptions } from '../../scripts/smoke/run-smoke';
+import { SMOKE_COLLECTION } from '../../scripts/smoke/entries';
+import { runSmoke, type SmokeOptions } from '../../scripts/smoke/run-smoke';
 import { SMOKE_STEPS } from '../../scripts/smoke/steps';
 import { prepareLocalSmoke, type LocalSmokeSetup } from '../../scripts/smoke/targets';
 import { smoke } from '../../scripts/smoke';
 import { collectReceipts, verifyAll } from '../../scripts/verify-receipt';
-import { startLocalLedger } from '../../local-ledger';
+import { startLocalLedger, type RunningLedger } from '../../local-ledger';
 import { readLedgerLog } from '../../local-ledger/ledger';
 import { FaultProxy, type FaultRule } from '../helpers/fault-proxy';
 import { newDataDir } from '../helpers/local-ledger';
@@ -270,5 +271,32 @@ describe('smoke test against the local ledger', () => {
     for (const step of ['commit', 'read-back', 'receipt', 'role-separation']) {
       expect(junit).toMatch(new RegExp(`<testcase[^>]*name="${step}: [^"]*"[^>]*>\\s*<skipped/>`));
     }
+  });
+});
+
+describe('smoke test re-runs on a ledger that pages its entries', () => {
+  let running: RunningLedger;
+  let local: LocalSmokeSetup & { dataDir: string };
+  beforeAll(async () => {
+    const dataDir = newDataDir();
+    // two entries a page: the earlier run's entry is on the third page, reached only by following nextLink.
+    running = await startLocalLedger({ dataDir, pageSize: 2, loadingPolls: 0 });
+    local = { ...(await prepareLocalSmoke(dataDir)), dataDir };
+  });
+  afterAll(async () => {
+    await local.stop();
+    await running.stop();
+  });
+
+  test('finds its earlier entry on a later page and does not append again', async () => {
+    for (let i = 0; i < 5; i++) {
+      await running.ledger.append(SMOKE_COLLECTION, JSON.stringify({ schema: 'acl-stack/smoke/v1', runId: `other-${i}` }));
+    }
+    const run = options(local, { reader: undefined });
+    expect((await runSmoke(run)).ok).toBe(true);
+    const again = await runSmoke(run);
+    expect(again.ok).toBe(true);
+    expect(again.steps.find((s) => s.name === 'append')?.detail).toMatch(new RegExp(`^run ${run.runId} was already recorded as 2\\.\\d+`));
+    expect(entriesOfRun(local, run.runId)).toBe(1);
   });
 });
