@@ -90,6 +90,13 @@ export function planCheck(options: PlanCheckOptions): PlanCheckResult {
   return { report, exitCode: planExitCode(report, outcome), refused: outcome.refused.map((i) => i.address), overrideRecord };
 }
 
+/** `--allow-replace <address>... --override-reason "<why>"`: both or neither; throws naming the flag. */
+export function overrideFromFlags(addresses: string[] = [], reason: string | undefined): ReplacementOverride | undefined {
+  if (reason !== undefined && !addresses.length) throw new Error('--override-reason goes with --allow-replace <address>');
+  if (addresses.length && !reason?.trim()) throw new Error('--allow-replace needs --override-reason "<why>" (it is recorded)');
+  return addresses.length ? { addresses, reason: reason!.trim() } : undefined;
+}
+
 export function parsePlanReportArgs(argv: string[]): Omit<PlanCheckOptions, 'print'> {
   const { values } = parseArgs({
     args: argv,
@@ -105,16 +112,11 @@ export function parsePlanReportArgs(argv: string[]): Omit<PlanCheckOptions, 'pri
     },
   });
   if (!values['plan-json']) throw new Error('--plan-json is required');
-  const addresses = values['allow-replace'] ?? [];
-  if (values['override-reason'] !== undefined && !addresses.length)
-    throw new Error('--override-reason goes with --allow-replace <address>');
-  if (addresses.length && !values['override-reason']?.trim())
-    throw new Error('--allow-replace needs --override-reason "<why>" (it is recorded)');
   return {
     planJson: values['plan-json'],
     environment: values.env === undefined ? undefined : environmentName('env', values.env),
     summaryFile: values.summary,
-    override: addresses.length ? { addresses, reason: values['override-reason']!.trim() } : undefined,
+    override: overrideFromFlags(values['allow-replace'], values['override-reason']),
     evidenceDir: values['evidence-dir']!,
     runId: values['run-id'] ?? defaultRunId(),
     commit: values.commit ?? defaultCommit(),

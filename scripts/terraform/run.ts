@@ -19,6 +19,7 @@ export function terraformCommands(stackDir: string) {
     init: [chdir, 'init', '-input=false'],
     plan: [chdir, 'plan', '-input=false', '-lock-timeout=5m', `-out=${PLAN_FILE}`],
     show: [chdir, 'show', '-no-color', PLAN_FILE],
+    showJson: [chdir, 'show', '-json', PLAN_FILE],
     apply: [chdir, 'apply', '-input=false', '-lock-timeout=5m', PLAN_FILE],
   } as const;
 }
@@ -64,24 +65,31 @@ export function planStack(options: TerraformRunOptions): string {
   options.report(`synthesized ${Object.keys(stackDirs).join(', ')}; running terraform in ${relative(process.cwd(), stackDir) || stackDir}`);
   checkTerraformVersion(options.terraform);
   const commands = terraformCommands(stackDir);
-  run(options, 'init', commands.init);
-  run(options, 'plan', commands.plan);
-  const shown = terraform(options.terraform, commands.show, 'pipe');
-  if (shown.status !== 0) throw failed('show', shown.status);
-  writeFileSync(join(stackDir, PLAN_TEXT), shown.stdout);
-  options.report(shown.stdout.trimEnd());
+  runTerraformStep(options, 'init', commands.init);
+  runTerraformStep(options, 'plan', commands.plan);
+  const shown = captureTerraform(options.terraform, 'show', commands.show);
+  writeFileSync(join(stackDir, PLAN_TEXT), shown);
+  options.report(shown.trimEnd());
   return stackDir;
 }
 
 /** Applies exactly the plan {@link planStack} saved and showed, nothing else. */
 export function applySavedPlan(options: TerraformRunOptions, stackDir: string): void {
-  run(options, 'apply', terraformCommands(stackDir).apply);
+  runTerraformStep(options, 'apply', terraformCommands(stackDir).apply);
 }
 
-function run(options: TerraformRunOptions, step: string, args: readonly string[]): void {
+/** Runs one terraform step with its output on the console; throws {@link TerraformRunError} (exit 4) when it fails. */
+export function runTerraformStep(options: Pick<TerraformRunOptions, 'terraform' | 'report'>, step: string, args: readonly string[]): void {
   options.report(`$ terraform ${args.join(' ')}`);
   const result = terraform(options.terraform, args, 'inherit');
   if (result.status !== 0) throw failed(step, result.status);
+}
+
+/** Runs one terraform step and returns its standard output (the plan's rendering, its JSON). */
+export function captureTerraform(executable: string, step: string, args: readonly string[]): string {
+  const result = terraform(executable, args, 'pipe');
+  if (result.status !== 0) throw failed(step, result.status);
+  return result.stdout;
 }
 
 function failed(step: string, status: number | null): TerraformRunError {
@@ -103,7 +111,7 @@ function terraform(executable: string, args: readonly string[], stdout: 'pipe' |
 }
 
 /** Refuses a terraform outside the stacks' required_version before it touches any state. */
-function checkTerraformVersion(executable: string): void {
+export function checkTerraformVersion(executable: string): void {
   const result = terraform(executable, ['version', '-json'], 'pipe');
   let version: string | undefined;
   try {
