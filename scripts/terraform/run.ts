@@ -8,6 +8,7 @@ import { TERRAFORM_REQUIRED_VERSION, TERRAFORM_VERSION } from '../../stacks/terr
 /** The saved plan and its rendering, in the stack's folder, as the pipelines keep them. */
 export const PLAN_FILE = 'tfplan';
 export const PLAN_TEXT = 'plan.txt';
+export const DRIFT_PLAN_FILE = 'tfplan-drift';
 
 /**
  * The terraform command lines, the same the pipelines run (a test compares them): init with the
@@ -21,6 +22,9 @@ export function terraformCommands(stackDir: string) {
     show: [chdir, 'show', '-no-color', PLAN_FILE],
     showJson: [chdir, 'show', '-json', PLAN_FILE],
     apply: [chdir, 'apply', '-input=false', '-lock-timeout=5m', PLAN_FILE],
+    // drift: read-only, so no state lock a deploy would wait on; kept apart from the reviewed plan.
+    drift: [chdir, 'plan', '-input=false', '-lock=false', '-detailed-exitcode', `-out=${DRIFT_PLAN_FILE}`],
+    showDrift: [chdir, 'show', '-json', DRIFT_PLAN_FILE],
   } as const;
 }
 
@@ -83,6 +87,14 @@ export function runTerraformStep(options: Pick<TerraformRunOptions, 'terraform' 
   options.report(`$ terraform ${args.join(' ')}`);
   const result = terraform(options.terraform, args, 'inherit');
   if (result.status !== 0) throw failed(step, result.status);
+}
+
+/** `plan -detailed-exitcode` (0 nothing to do, 1 an error, 2 changes): whether the live resources differ from the stack. */
+export function planDiffers(options: Pick<TerraformRunOptions, 'terraform' | 'report'>, args: readonly string[]): boolean {
+  options.report(`$ terraform ${args.join(' ')}`);
+  const result = terraform(options.terraform, args, 'inherit');
+  if (result.status === 0 || result.status === 2) return result.status === 2;
+  throw failed('plan', result.status);
 }
 
 /** Runs one terraform step and returns its standard output (the plan's rendering, its JSON). */
