@@ -16,6 +16,7 @@ import { environmentName } from './cli-options';
 import { PLAN_EXIT_CODES, PlanReportError } from './pipeline/plan-report';
 import { planCheck } from './plan-report';
 import { defaultCommit, defaultRunId } from './smoke/run-metadata';
+import { TERRAFORM_OPTIONS } from './terraform/cli';
 import {
   EXIT,
   TerraformRunError,
@@ -66,13 +67,7 @@ if (require.main === module) {
   let options: DriftOptions;
   try {
     const { values } = parseArgs({
-      options: {
-        env: { type: 'string' },
-        'environments-dir': { type: 'string', default: process.env.ACL_ENVIRONMENTS_DIR ?? 'environments' },
-        'cdktf-out': { type: 'string', default: process.env.CDKTF_OUTDIR ?? 'cdktf.out' },
-        terraform: { type: 'string', default: 'terraform' },
-        summary: { type: 'string' },
-      },
+      options: { ...TERRAFORM_OPTIONS, summary: { type: 'string' } },
     });
     options = {
       environment: environmentName('env', values.env),
