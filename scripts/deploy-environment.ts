@@ -13,6 +13,7 @@ import { DEPLOY_EXIT_CODES, deploySequence, type DeploySequenceOptions } from '.
 
 const USAGE = `usage: deploy-environment --env <name> --plan-dir <folder holding the reviewed tfplan and its cdk.tf.json>
   [--promote-from <env,env>: predecessors whose evidence gates this deploy; empty for a root] [--terraform terraform]
+  [--artifacts-dir <dir>: the predecessors' evidence artifacts as CI downloads them, one folder evidence-<env> each]
   [--pipeline-run <url>] [--summary <file>] [--allow-replace <address> (repeat) --override-reason "<why>"]
   [--approver <who>: outside CI only] [--from-local-data <dir>] [--source-certificate <pem>]
   ${COMMON_USAGE}`;
@@ -43,6 +44,7 @@ function parse(argv: string[]): DeploySequenceOptions {
       env: { type: 'string' },
       'promote-from': { type: 'string', default: '' },
       'plan-dir': { type: 'string' },
+      'artifacts-dir': { type: 'string' },
       terraform: { type: 'string', default: 'terraform' },
       'pipeline-run': { type: 'string' },
       summary: { type: 'string' },
@@ -63,6 +65,7 @@ function parse(argv: string[]): DeploySequenceOptions {
     environment,
     promoteFrom,
     planDir: values['plan-dir'],
+    artifactsDir: values['artifacts-dir'],
     terraform: values.terraform!,
     pipelineRun: values['pipeline-run'] ?? pipelineRunUrl(common.runId),
     summaryFile: values.summary,

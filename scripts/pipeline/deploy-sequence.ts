@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EnvironmentConfigError } from '../../stacks/environment-config';
 import { stackName } from '../../stacks/ledger-stack';
@@ -39,6 +39,8 @@ export interface DeploySequenceOptions {
   readonly promoteFrom: readonly string[];
   /** the reviewed plan artifact: the stack folder the plan job kept (cdk.tf.json, tfplan). */
   readonly planDir: string;
+  /** where CI downloaded the predecessors' evidence artifacts, one folder each named evidence-<env>. @default - already in evidenceDir */
+  readonly artifactsDir?: string;
   readonly environmentsDir: string;
   readonly cdktfOut: string;
   readonly evidenceDir: string;
@@ -133,6 +135,11 @@ export function deploySequence(options: DeploySequenceOptions): DeploySequenceRe
     },
     gate: () => {
       if (!options.promoteFrom.length) return 'a root of the promotion graph: no gate';
+      for (const from of options.promoteFrom) {
+        // CI downloads artifacts one folder each (evidence-<env>); the gate reads <evidence>/<env>. A missing one is left to the gate, which names it.
+        const artifact = options.artifactsDir && join(options.artifactsDir, `evidence-${from}`);
+        if (artifact && existsSync(artifact)) cpSync(artifact, join(options.evidenceDir, from), { recursive: true });
+      }
       for (const from of options.promoteFrom)
         runScript('promote', ['--gate-only', '--from', from, '--to', options.environment, ...ledgerArgs, ...sourceArgs]);
       return `passing evidence from ${options.promoteFrom.join(', ')}`;

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readLedgerLog } from '../../local-ledger/ledger';
@@ -126,12 +126,15 @@ describe('npm run deploy-environment against local ledgers and a recording terra
       : [];
 
   test('runs gate → plan check → preflight → apply → attest → smoke → evidence, in that order', async () => {
-    const evidenceDir = await evidenceFromA();
+    // a's evidence as the pipeline has it: an artifact evidence-a downloaded into its own folder.
+    const artifacts = tmp('acl-artifacts-');
+    cpSync(join(await evidenceFromA(), 'a'), join(artifacts, 'evidence-a'), { recursive: true });
+    const evidenceDir = tmp('acl-deploy-ev-');
     const tf = fakeTerraform();
     const planDir = reviewedPlan();
     const summary = join(tmp('acl-summary-'), 'summary.md');
     const before = collections().length;
-    const result = await deploy(args(evidenceDir, tf.path, planDir, 'run-ok', summary));
+    const result = await deploy([...args(evidenceDir, tf.path, planDir, 'run-ok', summary), '--artifacts-dir', artifacts]);
     expect(result.stderr).not.toMatch(/error/i);
     expect(result.status).toBe(0);
     // terraform: the reviewed plan's folder, exactly that plan, applied after it was checked.

@@ -123,7 +123,10 @@ describe('npm run plan / deploy without the cdktf CLI', () => {
       [github, '"$STACK_DIR"'],
       [ado, '"$(STACK_DIR)"'],
     ]) {
-      for (const args of Object.values(terraformCommands(dir))) expect(text).toContain(`terraform ${args.join(' ')}`);
+      // the plan job's own steps; apply, show -json and drift run in npm run deploy-environment / drift, with these same lines.
+      const { init, plan, show } = terraformCommands(dir);
+      for (const args of [init, plan, show]) expect(text).toContain(`terraform ${args.join(' ')}`);
+      expect(text).toContain('npm run deploy-environment --');
     }
   });
 
