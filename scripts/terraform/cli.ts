@@ -1,9 +1,17 @@
 import { createInterface } from 'node:readline/promises';
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { EnvironmentConfigError } from '../../stacks/environment-config';
 import { SynthError } from '../../stacks/synth';
 import { environmentName } from '../cli-options';
 import { EXIT, TerraformRunError, applySavedPlan, planStack, type TerraformRunOptions } from './run';
+
+/** The options of every command that drives terraform in one environment's stack (plan, deploy, drift). */
+export const TERRAFORM_OPTIONS = {
+  env: { type: 'string' },
+  'environments-dir': { type: 'string', default: process.env.ACL_ENVIRONMENTS_DIR ?? 'environments' },
+  'cdktf-out': { type: 'string', default: process.env.CDKTF_OUTDIR ?? 'cdktf.out' },
+  terraform: { type: 'string', default: 'terraform' },
+} as const satisfies ParseArgsConfig['options'];
 
 /** The command line of `plan` and `deploy`; exits with {@link EXIT}'s codes. */
 export function terraformCli(command: 'plan' | 'deploy'): void {
@@ -16,10 +24,7 @@ export function terraformCli(command: 'plan' | 'deploy'): void {
   try {
     const { values } = parseArgs({
       options: {
-        env: { type: 'string' },
-        'environments-dir': { type: 'string', default: process.env.ACL_ENVIRONMENTS_DIR ?? 'environments' },
-        'cdktf-out': { type: 'string', default: process.env.CDKTF_OUTDIR ?? 'cdktf.out' },
-        terraform: { type: 'string', default: 'terraform' },
+        ...TERRAFORM_OPTIONS,
         ...(command === 'deploy' ? { 'auto-approve': { type: 'boolean' as const, default: false } } : {}),
       },
     });

@@ -8,6 +8,7 @@ import { TERRAFORM_REQUIRED_VERSION, TERRAFORM_VERSION } from '../../stacks/terr
 /** The saved plan and its rendering, in the stack's folder, as the pipelines keep them. */
 export const PLAN_FILE = 'tfplan';
 export const PLAN_TEXT = 'plan.txt';
+export const DRIFT_PLAN_FILE = 'tfplan-drift';
 
 /**
  * The terraform command lines, the same the pipelines run (a test compares them): init with the
@@ -19,7 +20,11 @@ export function terraformCommands(stackDir: string) {
     init: [chdir, 'init', '-input=false'],
     plan: [chdir, 'plan', '-input=false', '-lock-timeout=5m', `-out=${PLAN_FILE}`],
     show: [chdir, 'show', '-no-color', PLAN_FILE],
+    showJson: [chdir, 'show', '-json', PLAN_FILE],
     apply: [chdir, 'apply', '-input=false', '-lock-timeout=5m', PLAN_FILE],
+    // drift: read-only, so no state lock a deploy would wait on; kept apart from the reviewed plan.
+    drift: [chdir, 'plan', '-input=false', '-lock=false', '-detailed-exitcode', `-out=${DRIFT_PLAN_FILE}`],
+    showDrift: [chdir, 'show', '-json', DRIFT_PLAN_FILE],
   } as const;
 }
 
@@ -64,24 +69,39 @@ export function planStack(options: TerraformRunOptions): string {
   options.report(`synthesized ${Object.keys(stackDirs).join(', ')}; running terraform in ${relative(process.cwd(), stackDir) || stackDir}`);
   checkTerraformVersion(options.terraform);
   const commands = terraformCommands(stackDir);
-  run(options, 'init', commands.init);
-  run(options, 'plan', commands.plan);
-  const shown = terraform(options.terraform, commands.show, 'pipe');
-  if (shown.status !== 0) throw failed('show', shown.status);
-  writeFileSync(join(stackDir, PLAN_TEXT), shown.stdout);
-  options.report(shown.stdout.trimEnd());
+  runTerraformStep(options, 'init', commands.init);
+  runTerraformStep(options, 'plan', commands.plan);
+  const shown = captureTerraform(options.terraform, 'show', commands.show);
+  writeFileSync(join(stackDir, PLAN_TEXT), shown);
+  options.report(shown.trimEnd());
   return stackDir;
 }
 
 /** Applies exactly the plan {@link planStack} saved and showed, nothing else. */
 export function applySavedPlan(options: TerraformRunOptions, stackDir: string): void {
-  run(options, 'apply', terraformCommands(stackDir).apply);
+  runTerraformStep(options, 'apply', terraformCommands(stackDir).apply);
 }
 
-function run(options: TerraformRunOptions, step: string, args: readonly string[]): void {
+/** Runs one terraform step with its output on the console; throws {@link TerraformRunError} (exit 4) when it fails. */
+export function runTerraformStep(options: Pick<TerraformRunOptions, 'terraform' | 'report'>, step: string, args: readonly string[]): void {
   options.report(`$ terraform ${args.join(' ')}`);
   const result = terraform(options.terraform, args, 'inherit');
   if (result.status !== 0) throw failed(step, result.status);
+}
+
+/** `plan -detailed-exitcode` (0 nothing to do, 1 an error, 2 changes): whether the live resources differ from the stack. */
+export function planDiffers(options: Pick<TerraformRunOptions, 'terraform' | 'report'>, args: readonly string[]): boolean {
+  options.report(`$ terraform ${args.join(' ')}`);
+  const result = terraform(options.terraform, args, 'inherit');
+  if (result.status === 0 || result.status === 2) return result.status === 2;
+  throw failed('plan', result.status);
+}
+
+/** Runs one terraform step and returns its standard output (the plan's rendering, its JSON). */
+export function captureTerraform(executable: string, step: string, args: readonly string[]): string {
+  const result = terraform(executable, args, 'pipe');
+  if (result.status !== 0) throw failed(step, result.status);
+  return result.stdout;
 }
 
 function failed(step: string, status: number | null): TerraformRunError {
@@ -103,7 +123,7 @@ function terraform(executable: string, args: readonly string[], stdout: 'pipe' |
 }
 
 /** Refuses a terraform outside the stacks' required_version before it touches any state. */
-function checkTerraformVersion(executable: string): void {
+export function checkTerraformVersion(executable: string): void {
   const result = terraform(executable, ['version', '-json'], 'pipe');
   let version: string | undefined;
   try {

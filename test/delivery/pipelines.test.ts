@@ -1,17 +1,21 @@
 import { validateWorkflow } from '@action-validator/core';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { parse } from 'yaml';
+import { DEPLOY_STEPS } from '../../scripts/pipeline/deploy-sequence';
 import { REPO_ROOT } from '../helpers/environments';
 
 const read = (path: string) => readFileSync(join(REPO_ROOT, path), 'utf8');
-const GITHUB = ['.github/workflows/delivery.yml', '.github/workflows/deploy-environment.yml'];
-const ADO = ['pipelines/azure-pipelines.yml', 'pipelines/templates/deploy-stage.yml'];
+const GITHUB = ['.github/workflows/delivery.yml', '.github/workflows/deploy-environment.yml', '.github/workflows/drift.yml'];
+const ADO = ['pipelines/azure-pipelines.yml', 'pipelines/templates/deploy-stage.yml', 'pipelines/drift.yml'];
 
 describe('GitHub Actions workflows', () => {
   const delivery = parse(read(GITHUB[0]));
   const deploy = parse(read(GITHUB[1]));
+  const drift = parse(read(GITHUB[2]));
   const deployJob = deploy.jobs.deploy;
+  const deployStep = deployJob.steps.find((s: any) => s.run?.includes('npm run deploy-environment'));
   const stepIndex = (pattern: RegExp) =>
     deployJob.steps.findIndex((s: any) => pattern.test(`${s.name ?? ''} ${s.run ?? ''} ${s.uses ?? ''}`));
 
@@ -22,8 +26,10 @@ describe('GitHub Actions workflows', () => {
   test('grant only contents: read by default, and id-token: write only where Azure is reached', () => {
     expect(delivery.permissions).toEqual({ contents: 'read' });
     expect(deploy.permissions).toEqual({ contents: 'read' });
+    expect(drift.permissions).toEqual({ contents: 'read' });
     expect(delivery.jobs.test.permissions).toBeUndefined();
-    for (const [name, job] of Object.entries<any>({ ...delivery.jobs, deploy: deployJob })) {
+    const driftJobs = Object.fromEntries(Object.entries<any>(drift.jobs).map(([name, job]) => [`drift.${name}`, job]));
+    for (const [name, job] of Object.entries<any>({ ...delivery.jobs, deploy: deployJob, ...driftJobs })) {
       const usesAzure = JSON.stringify(job).includes('azure/login') || job.uses === './.github/workflows/deploy-environment.yml';
       expect([name, job.permissions?.['id-token'] === 'write']).toEqual([name, usesAzure]);
     }
@@ -58,40 +64,44 @@ describe('GitHub Actions workflows', () => {
     expect(delivery.jobs['deploy-dev'].if).toContain("github.ref == 'refs/heads/main'");
   });
 
-  test('preflight runs before plan as the plan identity, and before apply as the deploy identity', () => {
+  test('preflight runs before plan as the plan identity, and before apply as the deploy identity (in the deploy script)', () => {
     const planSteps = delivery.jobs.plan.steps.map((s: any) => `${s.name ?? ''} ${s.run ?? ''}`);
     const preflight = planSteps.findIndex((t: string) =>
       t.includes('npm run preflight -- --env "${{ matrix.environment }}" --identity plan'),
     );
     expect(preflight).toBeGreaterThanOrEqual(0);
     expect(preflight).toBeLessThan(planSteps.findIndex((t: string) => t.includes('-out=tfplan')));
-    const deployPreflight = stepIndex(/npm run preflight -- --env "\$\{\{ inputs\.environment \}\}"\s*$/);
-    expect(deployPreflight).toBeGreaterThanOrEqual(0);
-    expect(deployPreflight).toBeLessThan(stepIndex(/apply -input=false .*tfplan/));
+    expect(DEPLOY_STEPS.indexOf('preflight')).toBeLessThan(DEPLOY_STEPS.indexOf('apply'));
   });
 
   test('allow one deployment per environment at a time, never cancelling a running one', () => {
     expect(deployJob.concurrency).toEqual({ group: 'deploy-${{ inputs.environment }}', 'cancel-in-progress': false });
   });
 
-  test('gate on evidence before applying, apply the reviewed plan, then attest, then smoke-test', () => {
-    const gate = stepIndex(/--gate-only/);
-    const apply = stepIndex(/apply -input=false .*tfplan/);
-    const promotion = stepIndex(/npm run promote -- --from/);
-    const attest = stepIndex(/npm run attest/);
-    const smoke = stepIndex(/npm run smoke/);
-    expect([gate, apply, promotion, attest, smoke].every((i) => i >= 0)).toBe(true);
-    expect(gate).toBeLessThan(apply);
-    expect(apply).toBeLessThan(promotion);
-    expect(promotion).toBeLessThan(attest);
-    expect(attest).toBeLessThan(smoke);
-    expect(stepIndex(/the plan was made from this synth/)).toBeLessThan(apply);
+  test("the deploy sequence is one script call, after fetching the reviewed plan and the predecessors' evidence", () => {
+    expect(deployStep.run).toBe(
+      'npm run deploy-environment -- --env "$ENVIRONMENT" --promote-from "$PROMOTE_FROM" --plan-dir "$STACK_DIR" --cdktf-out "$RUNNER_TEMP/cdktf.out" --artifacts-dir "$RUNNER_TEMP/artifacts"',
+    );
+    // inputs reach the shell as variables, never spliced into the script.
+    expect(deployStep.env).toMatchObject({ ENVIRONMENT: '${{ inputs.environment }}', PROMOTE_FROM: '${{ inputs.promote-from }}' });
+    const plan = stepIndex(/download the reviewed plan/);
+    const evidence = stepIndex(/predecessors' evidence/);
+    const sequence = deployJob.steps.indexOf(deployStep);
+    expect(deployJob.steps[plan].with).toEqual({ name: 'plan-${{ inputs.environment }}', path: '${{ env.STACK_DIR }}' });
+    expect(deployJob.steps[evidence]).toMatchObject({
+      if: "inputs.promote-from != ''",
+      with: { pattern: 'evidence-*', path: '${{ runner.temp }}/artifacts' },
+    });
+    expect(plan).toBeLessThan(sequence);
+    expect(evidence).toBeLessThan(sequence);
+    // nothing of the sequence is left in the YAML.
+    expect(read(GITHUB[1])).not.toMatch(/terraform -chdir|npm run (promote|attest|smoke|preflight|synth)/);
+    expect(deploy.on.workflow_call.inputs['promote-from']).toMatchObject({ type: 'string', default: '' });
   });
 
   test('the promotion records the reviewers who approved the environment, not whoever triggered the run', () => {
-    const promotion = deployJob.steps[stepIndex(/npm run promote -- --from/)];
-    expect(promotion.run).not.toMatch(/--approver|triggering_actor|github\.actor/);
-    expect(promotion.env).toEqual({ GITHUB_TOKEN: '${{ github.token }}' });
+    expect(deployStep.run).not.toMatch(/--approver|triggering_actor|github\.actor/);
+    expect(deployStep.env.GITHUB_TOKEN).toBe('${{ github.token }}');
     expect(deployJob.permissions.actions).toBe('read');
   });
 
@@ -107,23 +117,72 @@ describe('GitHub Actions workflows', () => {
   });
 });
 
+describe('GitHub drift workflow', () => {
+  const drift = parse(read(GITHUB[2]));
+  const job = drift.jobs.drift;
+
+  test('runs on a schedule (and by hand), for every environment the environments command lists', () => {
+    expect(drift.on.schedule).toEqual([{ cron: expect.stringMatching(/^\S+ \S+ \* \* \*$/) }]);
+    expect(drift.on).toHaveProperty('workflow_dispatch');
+    expect(job.needs).toBe('environments');
+    expect(job.strategy).toEqual({
+      'fail-fast': false,
+      matrix: { environment: '${{ fromJSON(needs.environments.outputs.environments) }}' },
+    });
+    expect(drift.jobs.environments.outputs.environments).toBe('${{ steps.list.outputs.environments }}');
+  });
+
+  const list = drift.jobs.environments.steps.find((s: any) => s.id === 'list').run as string;
+  const filter = /jq -c '([^']+)'/.exec(list)![1];
+  (spawnSync('jq', ['--version']).error ? test.skip : test)('its jq filter turns the environments contract into the matrix', () => {
+    expect(list).toContain('npm run --silent environments -- --json | jq -c');
+    // the shared contract of `npm run environments -- --json` (docs/helper brief), with a fan-out.
+    const contract = {
+      environments: ['dev', 'test', 'prod', 'prod-weu2'].map((name, i) => ({
+        name,
+        file: `environments/${name}.json`,
+        stack: `acl-${name}`,
+        promotesFrom: i === 0 ? [] : [i === 1 ? 'dev' : 'test'],
+        wave: Math.min(i, 2),
+        strict: i >= 2,
+        github: { planEnvironment: `${name}-plan`, deployEnvironment: name },
+        azureDevOps: { planServiceConnection: `acl-${name}-plan`, deployServiceConnection: `acl-${name}`, environment: `acl-${name}` },
+      })),
+      waves: [['dev'], ['test'], ['prod', 'prod-weu2']],
+    };
+    const out = spawnSync('jq', ['-c', filter], { input: JSON.stringify(contract), encoding: 'utf8' });
+    expect(out.status).toBe(0);
+    expect(JSON.parse(out.stdout)).toEqual(
+      ['dev', 'test', 'prod', 'prod-weu2'].map((name) => ({ name, stack: `acl-${name}`, planEnvironment: `${name}-plan` })),
+    );
+  });
+
+  test('plans with the read-only identity of each environment and runs the drift check, never an apply', () => {
+    expect(job.environment).toBe('${{ matrix.environment.planEnvironment }}');
+    expect(job.permissions).toEqual({ contents: 'read', 'id-token': 'write' });
+    const check = job.steps.find((s: any) => s.run?.includes('npm run drift'));
+    expect(check).toMatchObject({ run: 'npm run drift -- --env "$ENVIRONMENT"', env: { ENVIRONMENT: '${{ matrix.environment.name }}' } });
+    expect(read(GITHUB[2])).not.toMatch(/apply|deploy-environment/);
+  });
+});
+
 describe('Azure DevOps pipeline', () => {
   const pipeline = parse(read(ADO[0]));
   const template = parse(read(ADO[1]));
   const stage = template.stages[0];
   /** The deploy steps of one environment, with the template's compile-time conditions expanded. */
-  const stepsFor = (promoteFrom: string): any[] =>
-    (stage.jobs[0].strategy.runOnce.deploy.steps as any[]).flatMap((s) => {
-      const [key] = Object.keys(s);
-      if (!key.startsWith('${{ if')) return [s];
-      return promoteFrom ? s[key] : [];
-    });
-  const steps = stepsFor('dev');
+  /** The deploy steps, with the template's compile-time loop over the predecessors expanded once. */
+  const steps: any[] = (stage.jobs[0].strategy.runOnce.deploy.steps as any[]).flatMap((s) => {
+    const [key] = Object.keys(s);
+    return key.startsWith('${{ each from in parameters.promoteFrom }}') ? s[key] : [s];
+  });
+  const deployStep = steps.find((s: any) => s.task === 'AzureCLI@2' && s.inputs.inlineScript.includes('npm run deploy-environment'));
+  const driftPipeline = parse(read(ADO[2]));
+  const driftJob = driftPipeline.stages[0].jobs[0]['${{ each env in parameters.environments }}'][0];
   const text = (s: any) => `${s.displayName ?? ''} ${s.script ?? ''} ${s.inputs?.inlineScript ?? ''}`;
-  const stepIndex = (pattern: RegExp) => steps.findIndex((s) => pattern.test(text(s)));
-  /** Every AzureCLI@2 step that runs terraform, in both files. */
-  const terraformSteps = [...pipeline.stages.find((s: any) => s.stage === 'Plan').jobs[0].steps, ...steps].filter(
-    (s: any) => s.task === 'AzureCLI@2' && /terraform /.test(s.inputs.inlineScript),
+  /** Every AzureCLI@2 step that runs terraform, itself or through deploy-environment or drift, in all three files. */
+  const terraformSteps = [...pipeline.stages.find((s: any) => s.stage === 'Plan').jobs[0].steps, ...steps, ...driftJob.steps].filter(
+    (s: any) => s.task === 'AzureCLI@2' && /terraform |npm run (deploy-environment|drift)/.test(s.inputs.inlineScript),
   );
 
   test.each(ADO)('%s parses', (file) => {
@@ -135,10 +194,10 @@ describe('Azure DevOps pipeline', () => {
     const deploys = pipeline.stages.slice(2);
     expect(deploys.map((s: any) => [s.parameters.environment, s.parameters.dependsOn, s.parameters.promoteFrom])).toEqual([
       ['dev', 'Plan', undefined],
-      ['test', 'Deploy_dev', 'dev'],
-      ['prod', 'Deploy_test', 'test'],
+      ['test', 'Deploy_dev', ['dev']],
+      ['prod', 'Deploy_test', ['test']],
     ]);
-    expect(stage.stage).toBe('Deploy_${{ parameters.environment }}');
+    expect(stage.stage).toBe("Deploy_${{ replace(parameters.environment, '-', '_') }}");
     expect(stage.dependsOn).toBe('${{ parameters.dependsOn }}');
   });
 
@@ -153,12 +212,12 @@ describe('Azure DevOps pipeline', () => {
 
   test('terraform gets the refreshing service-connection flow for provider and backend, never the 10-minute idToken', () => {
     for (const file of ADO) expect(read(file)).not.toMatch(/ARM_OIDC_TOKEN|\$idToken/);
-    expect(terraformSteps.length).toBe(2);
+    expect(terraformSteps.length).toBe(3);
     for (const step of terraformSteps) {
       expect(step.env).toEqual({
         ARM_USE_OIDC: 'true',
         ARM_ADO_PIPELINE_SERVICE_CONNECTION_ID: expect.stringMatching(
-          /^\$\((serviceConnectionId|SERVICE_CONNECTION_ID_\$\{\{ upper\(parameters\.environment\) \}\})\)$/,
+          /^\$\((serviceConnectionId|SERVICE_CONNECTION_ID_\$\{\{ upper\(replace\(parameters\.environment, '-', '_'\)\) \}\}|\$\{\{ env\.planServiceConnectionIdVariable \}\})\)$/,
         ),
         SYSTEM_ACCESSTOKEN: '$(System.AccessToken)',
         SYSTEM_OIDCREQUESTURI: '$(System.OidcRequestUri)',
@@ -172,49 +231,71 @@ describe('Azure DevOps pipeline', () => {
     expect(pipeline.variables).toContainEqual({ group: 'acl-service-connections' });
   });
 
-  test('gates, applies the plan, attests and smoke-tests in that order, each its own step, publishing results and evidence always', () => {
-    const order = [
-      /--gate-only/,
-      /apply -input=false -lock-timeout=5m tfplan/,
-      /npm run promote -- --from/,
-      /npm run attest/,
-      /npm run smoke/,
-    ].map(stepIndex);
-    expect(order.every((i) => i >= 0)).toBe(true);
-    expect(new Set(order).size).toBe(order.length);
-    expect([...order].sort((a, b) => a - b)).toEqual(order);
-    // the apply step runs terraform and nothing of the ledger's.
-    expect(text(steps[order[1]])).not.toMatch(/npm run (promote|attest|smoke)/);
-    // without promoteFrom (dev), no gate and no promotion attestation.
-    expect(stepsFor('').some((s) => /--gate-only|promote -- --from/.test(text(s)))).toBe(false);
-    expect(steps.find((s: any) => s.task === 'PublishTestResults@2')).toMatchObject({
-      condition: 'always()',
-      inputs: { testResultsFormat: 'JUnit' },
-    });
-    expect(steps.find((s: any) => s.task === 'PublishPipelineArtifact@1' && s.inputs.artifact.startsWith('evidence-'))).toMatchObject({
-      condition: 'always()',
-    });
+  test("the deploy sequence is one script call in one AzureCLI step, after fetching the plan and each predecessor's evidence; results and evidence published always", () => {
+    expect(deployStep.inputs.azureSubscription).toBe('acl-${{ parameters.environment }}');
+    expect(deployStep.inputs.inlineScript).toContain(
+      `npm run deploy-environment -- \\\n  --env "\${{ parameters.environment }}" --promote-from "\${{ join(',', parameters.promoteFrom) }}" \\\n  --plan-dir "$(STACK_DIR)" --cdktf-out "$(Agent.TempDirectory)/cdktf.out" --artifacts-dir "$(Agent.TempDirectory)/artifacts"`,
+    );
+    const sequence = steps.indexOf(deployStep);
+    const plan = steps.findIndex(
+      (s: any) => s.task === 'DownloadPipelineArtifact@2' && s.inputs.artifact === 'plan-${{ parameters.environment }}',
+    );
+    const evidence = steps.findIndex((s: any) => s.task === 'DownloadPipelineArtifact@2' && s.inputs.artifact === 'evidence-${{ from }}');
+    expect(steps[evidence].inputs.path).toBe('$(Agent.TempDirectory)/artifacts/evidence-${{ from }}');
+    expect(plan).toBeGreaterThanOrEqual(0);
+    expect(plan).toBeLessThan(sequence);
+    expect(evidence).toBeLessThan(sequence);
+    // nothing of the sequence is left in the YAML.
+    expect(read(ADO[1])).not.toMatch(/terraform -chdir|npm run (promote|attest|smoke|preflight|synth)/);
+    expect(steps.slice(sequence + 1).map((s: any) => [s.task, s.condition])).toEqual([
+      ['PublishTestResults@2', 'always()'],
+      ['PublishPipelineArtifact@1', 'always()'],
+    ]);
   });
 
-  test('preflight runs before plan as the plan identity, and before apply as the deploy identity', () => {
+  test('preflight runs before plan as the plan identity, and before apply as the deploy identity (in the deploy script)', () => {
     const planSteps = pipeline.stages.find((s: any) => s.stage === 'Plan').jobs[0].steps.map(text);
     const preflight = planSteps.findIndex((t: string) => t.includes('npm run preflight -- --env "$(environment)" --identity plan'));
     expect(preflight).toBeGreaterThanOrEqual(0);
     expect(preflight).toBeLessThan(planSteps.findIndex((t: string) => t.includes('-out=tfplan')));
-    const deployPreflight = stepIndex(/npm run preflight -- --env "\$\{\{ parameters\.environment \}\}"$/);
-    expect(deployPreflight).toBeGreaterThanOrEqual(0);
-    expect(deployPreflight).toBeLessThan(stepIndex(/apply -input=false/));
+    expect(DEPLOY_STEPS.indexOf('preflight')).toBeLessThan(DEPLOY_STEPS.indexOf('apply'));
   });
 
   test('the promotion reads the environment check approvals, not the requester', () => {
-    const promotion = steps[stepIndex(/npm run promote -- --from/)];
-    expect(text(promotion)).not.toMatch(/--approver|RequestedFor/);
-    expect(promotion.env).toEqual({ SYSTEM_ACCESSTOKEN: '$(System.AccessToken)' });
+    expect(text(deployStep)).not.toMatch(/--approver|RequestedFor/);
+    expect(deployStep.env.SYSTEM_ACCESSTOKEN).toBe('$(System.AccessToken)');
   });
 
   test('keeps each environment plan as an artifact', () => {
     const plan = pipeline.stages.find((s: any) => s.stage === 'Plan').jobs[0];
     expect(Object.keys(plan.strategy.matrix)).toEqual(['dev', 'test', 'prod']);
     expect(plan.steps.find((s: any) => s.task === 'PublishPipelineArtifact@1').inputs.artifact).toBe('plan-$(environment)');
+  });
+
+  test('drift: a daily schedule on main, one job per environment with its read-only service connection, never an apply', () => {
+    expect(driftPipeline.trigger).toBe('none');
+    expect(driftPipeline.pr).toBe('none');
+    expect(driftPipeline.schedules).toEqual([
+      expect.objectContaining({ cron: expect.stringMatching(/^\S+ \S+ \* \* \*$/), branches: { include: ['main'] }, always: true }),
+    ]);
+    expect(driftJob.job).toBe("drift_${{ replace(env.name, '-', '_') }}");
+    const check = driftJob.steps.find((s: any) => s.task === 'AzureCLI@2');
+    expect(check.inputs.azureSubscription).toBe('${{ env.planServiceConnection }}');
+    expect(check.inputs.inlineScript).toContain('npm run drift -- --env "${{ env.name }}"');
+    expect(read(ADO[2])).not.toMatch(/apply|deploy-environment/);
+  });
+
+  test('drift: the environments parameter names each shipped environment with its plan service connection', () => {
+    const shipped = readdirSync(join(REPO_ROOT, 'environments'))
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => f.replace(/\.json$/, ''))
+      .sort();
+    expect(driftPipeline.parameters[0].default).toEqual(
+      shipped.map((name) => ({
+        name,
+        planServiceConnection: `acl-${name}-plan`,
+        planServiceConnectionIdVariable: `SERVICE_CONNECTION_ID_${name.toUpperCase().replace(/-/g, '_')}_PLAN`,
+      })),
+    );
   });
 });

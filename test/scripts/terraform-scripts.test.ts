@@ -1,11 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { satisfies, terraformCommands } from '../../scripts/terraform/run';
 import { TERRAFORM_REQUIRED_VERSION, TERRAFORM_VERSION } from '../../stacks/terraform-requirements';
 import { REPO_ROOT } from '../helpers/environments';
 import { environmentFile, writeEnvironmentSet } from '../helpers/environment-sets';
+import { fakeTerraform, terraformCalls } from '../helpers/fake-terraform';
 
 /*
  * `npm run plan` and `npm run deploy` drive terraform directly. A stand-in terraform executable
@@ -15,36 +16,7 @@ import { environmentFile, writeEnvironmentSet } from '../helpers/environment-set
 
 const tsx = join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
 
-/** A terraform stand-in: logs argv, answers `version -json`, writes the plan file, fails a chosen step. */
-function fakeTerraform(): { path: string; log: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'acl-fake-tf-'));
-  const path = join(dir, 'terraform');
-  const log = join(dir, 'calls.jsonl');
-  writeFileSync(
-    path,
-    `#!${process.execPath}
-const fs = require('node:fs'), path = require('node:path');
-const args = process.argv.slice(2);
-fs.appendFileSync(${JSON.stringify(log)}, JSON.stringify(args) + '\\n');
-const step = args.find((a) => !a.startsWith('-'));
-if (process.env.FAKE_TF_FAIL === step) process.exit(7);
-const dir = (args.find((a) => a.startsWith('-chdir=')) || '-chdir=.').slice(7);
-if (step === 'version') console.log(JSON.stringify({ terraform_version: process.env.FAKE_TF_VERSION || ${JSON.stringify(TERRAFORM_VERSION)} }));
-if (step === 'plan') fs.writeFileSync(path.join(dir, 'tfplan'), 'saved plan');
-if (step === 'show') console.log('Plan: 9 to add, 0 to change, 0 to destroy.');
-`,
-  );
-  chmodSync(path, 0o755);
-  return { path, log };
-}
-
-const calls = (log: string): string[][] =>
-  existsSync(log)
-    ? readFileSync(log, 'utf8')
-        .trim()
-        .split('\n')
-        .map((l) => JSON.parse(l))
-    : [];
+const calls = terraformCalls;
 
 function run(script: 'plan' | 'deploy', args: string[], env: Record<string, string> = {}) {
   const project = mkdtempSync(join(tmpdir(), 'acl-tf-project-'));
@@ -151,7 +123,10 @@ describe('npm run plan / deploy without the cdktf CLI', () => {
       [github, '"$STACK_DIR"'],
       [ado, '"$(STACK_DIR)"'],
     ]) {
-      for (const args of Object.values(terraformCommands(dir))) expect(text).toContain(`terraform ${args.join(' ')}`);
+      // the plan job's own steps; apply, show -json and drift run in npm run deploy-environment / drift, with these same lines.
+      const { init, plan, show } = terraformCommands(dir);
+      for (const args of [init, plan, show]) expect(text).toContain(`terraform ${args.join(' ')}`);
+      expect(text).toContain('npm run deploy-environment --');
     }
   });
 

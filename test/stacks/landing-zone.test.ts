@@ -54,16 +54,16 @@ describe('provider and Terraform versions', () => {
   test('both pipelines install exactly the pinned Terraform, and the docs name it', () => {
     const read = (path: string) => readFileSync(join(REPO_ROOT, path), 'utf8');
     const installs: string[] = [];
-    for (const file of ['.github/workflows/delivery.yml', '.github/workflows/deploy-environment.yml']) {
+    for (const file of ['.github/workflows/delivery.yml', '.github/workflows/deploy-environment.yml', '.github/workflows/drift.yml']) {
       for (const job of Object.values<any>(parse(read(file)).jobs)) {
         for (const step of job.steps ?? [])
           if (step.uses?.startsWith('hashicorp/setup-terraform')) installs.push(String(step.with.terraform_version));
       }
     }
-    for (const file of ['pipelines/azure-pipelines.yml', 'pipelines/templates/deploy-stage.yml']) {
+    for (const file of ['pipelines/azure-pipelines.yml', 'pipelines/templates/deploy-stage.yml', 'pipelines/drift.yml']) {
       for (const match of read(file).matchAll(/terraformVersion: (\S+)/g)) installs.push(match[1]);
     }
-    expect(installs.length).toBe(4);
+    expect(installs.length).toBe(6);
     expect(new Set(installs)).toEqual(new Set([TERRAFORM_VERSION]));
     expect(read('docs/landing-zone.md')).toContain(`Terraform ${TERRAFORM_VERSION}`);
     expect(read('README.md')).toContain(`Terraform ${TERRAFORM_VERSION}`);
@@ -305,13 +305,13 @@ describe('Node versions', () => {
     const major = read('.nvmrc').trim();
     const engines = JSON.parse(read('package.json')).engines.node as string;
     expect(engines.split('||').map((r) => r.trim().replace(/^\^/, '').split('.')[0])).toContain(major);
-    for (const file of ['.github/workflows/delivery.yml', '.github/workflows/deploy-environment.yml']) {
+    for (const file of ['.github/workflows/delivery.yml', '.github/workflows/deploy-environment.yml', '.github/workflows/drift.yml']) {
       for (const job of Object.values<any>(parse(read(file)).jobs)) {
         for (const step of job.steps ?? [])
           if (step.uses?.startsWith('actions/setup-node')) expect(step.with).toMatchObject({ 'node-version-file': '.nvmrc' });
       }
     }
-    for (const file of ['pipelines/azure-pipelines.yml', 'pipelines/templates/deploy-stage.yml']) {
+    for (const file of ['pipelines/azure-pipelines.yml', 'pipelines/templates/deploy-stage.yml', 'pipelines/drift.yml']) {
       const specs = [...read(file).matchAll(/versionSpec: (\S+)/g)].map((m) => m[1]);
       expect(specs.length).toBeGreaterThan(0);
       expect(new Set(specs)).toEqual(new Set([`${major}.x`]));
