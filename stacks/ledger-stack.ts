@@ -11,17 +11,23 @@ import {
   TerraformOutput,
   TerraformResource,
   TerraformStack,
+  makeUniqueId,
   terraformLiterals,
   type Construct,
 } from '../constructs/core';
-import { Guardrails, renderTags, type TagSet } from '../constructs/governance';
+import { Guardrails, renderTags } from '../constructs/governance';
 import { KeyVault } from '../constructs/key-vault';
 import { ConfidentialLedger, subscriptionScopedRole } from '../constructs/ledger';
 import { LedgerAlerts, LogAnalyticsWorkspace } from '../constructs/monitoring';
 import { enabledLogAlerts } from './alerts-config';
-import { PrivateEndpoint } from '../constructs/networking';
+import { PrivateDnsZone, PrivateEndpoint, privateDnsZoneName, type PrivateEndpointOptions } from '../constructs/networking';
 import type { Environment } from './environment-config';
 import { AZURERM_VERSION_CONSTRAINT, TERRAFORM_REQUIRED_VERSION, requiredResourceProviders } from './terraform-requirements';
+
+type PrivateDnsZoneConfig = NonNullable<Environment['keyVault']['privateEndpoint']>['privateDnsZone'];
+
+/** The diagnostic settings' name on the ledger and the vault, kept from before names came from keys. */
+const DIAGNOSTIC_SETTING_NAME = 'to-log-analytics';
 
 /** The stack name of an environment: `acl-<environment>`. */
 export const stackName = (environment: string): string => `acl-${environment}`;
@@ -71,16 +77,16 @@ export class LedgerStack extends TerraformStack {
       new LocalBackend(this, { path: localStatePath(stackName(env.name)) });
     }
 
-    const tags: TagSet = {
+    const tags = renderTags(this, {
       environment: env.name,
       owner: env.tags.owner,
       costCenter: env.tags.costCenter,
       dataClassification: env.tags.dataClassification,
       extra: env.tags.extra,
-    };
+    });
     const location = env.location;
     const resourceGroupName = env.resourceGroup.create
-      ? new ResourceGroup(this, 'ResourceGroup', { name: env.resourceGroup.name, location, tags: renderTags(this, tags) }).name
+      ? new ResourceGroup(this, 'ResourceGroup', { name: env.resourceGroup.name, location, tags }).name
       : env.resourceGroup.name;
 
     const workspaceResourceId =
@@ -111,11 +117,12 @@ export class LedgerStack extends TerraformStack {
       preventDestroy: env.ledger.preventDestroy,
       tags,
     });
-    this.ledger.addDiagnosticSetting('logs', { workspaceResourceId });
+    this.ledger.addDiagnosticSetting('logs', { workspaceResourceId, name: DIAGNOSTIC_SETTING_NAME });
     if (env.ledger.privateEndpoint) {
       // refused with the reason by the construct: ACL offers no private-link sub-resource.
       new PrivateEndpoint(this, 'LedgerPrivateEndpoint', {
-        ...env.ledger.privateEndpoint,
+        subnetId: env.ledger.privateEndpoint.subnetId,
+        manageDnsZoneGroup: false,
         name: `pe-${env.ledger.name}`,
         resourceGroupName,
         location,
@@ -138,9 +145,19 @@ export class LedgerStack extends TerraformStack {
       tags,
     });
     // the ledger's diagnostics stay ours in every mode: they are the record of who read and wrote (ACL-L4).
-    if (env.keyVault.diagnostics === 'create') this.keyVault.addDiagnosticSetting('logs', { workspaceResourceId });
-    else this.keyVault.leaveDiagnosticsToPolicy();
-    if (env.keyVault.privateEndpoint) this.keyVault.addPrivateEndpoint('default', env.keyVault.privateEndpoint);
+    if (env.keyVault.diagnostics === 'create') {
+      this.keyVault.addDiagnosticSetting('logs', { workspaceResourceId, name: DIAGNOSTIC_SETTING_NAME });
+    } else {
+      this.keyVault.leaveDiagnosticsToPolicy();
+    }
+    if (env.keyVault.privateEndpoint) {
+      const { subnetId, privateDnsZone } = env.keyVault.privateEndpoint;
+      this.keyVault.addPrivateEndpoint('default', {
+        subnetId,
+        name: `pe-${env.keyVault.name}`,
+        ...this.dnsZoneGroup(privateDnsZone, resourceGroupName, tags),
+      });
+    }
 
     this.alerts = new LedgerAlerts(this, 'Alerts', {
       resourceGroupName,
@@ -164,6 +181,34 @@ export class LedgerStack extends TerraformStack {
     new TerraformOutput(this, 'identity_service_endpoint', { value: this.ledger.identityServiceEndpoint });
     new TerraformOutput(this, 'key_vault_uri', { value: this.keyVault.vaultUri });
     new TerraformOutput(this, 'alert_rule_names', { value: this.alerts.ruleNames });
+  }
+
+  /**
+   * The endpoint's zone group for the environment's DNS mode: a zone created here and linked to the
+   * listed VNets, a zone the landing zone runs, or none (Azure Policy adds it).
+   */
+  private dnsZoneGroup(
+    choice: PrivateDnsZoneConfig,
+    resourceGroupName: string,
+    tags: Record<string, string>,
+  ): Pick<PrivateEndpointOptions, 'privateDnsZoneResourceIds' | 'manageDnsZoneGroup'> {
+    if (choice.mode === 'policy') return { manageDnsZoneGroup: false };
+    if (choice.mode === 'existing') return { privateDnsZoneResourceIds: [choice.zoneId] };
+    const zone = new PrivateDnsZone(this, 'KeyVaultDnsZone', {
+      name: privateDnsZoneName(KeyVault.RESOURCE_TYPE)!,
+      resourceGroupName,
+      tags,
+    });
+    // the addresses these resources had while the endpoint construct created them, so that
+    // existing state still matches and no plan deletes and re-creates the zone.
+    const legacyPath = ['KeyVault', 'PrivateEndpoint-default'];
+    zone.resource.overrideLogicalId(makeUniqueId([...legacyPath, 'DnsZone']));
+    for (const virtualNetworkId of choice.virtualNetworkIds) {
+      // the schema makes these literal resource ids; their last segment is the VNet name.
+      const vnetName = virtualNetworkId.split('/').pop()!;
+      zone.addVirtualNetworkLink(vnetName, { virtualNetworkId }).overrideLogicalId(makeUniqueId([...legacyPath, `VnetLink-${vnetName}`]));
+    }
+    return { privateDnsZoneResourceIds: [zone.resourceId] };
   }
 
   /** The Terraform resource types this stack emits. */

@@ -50,3 +50,22 @@ export function terraformLiterals<T>(value: T): T {
   }
   return value;
 }
+
+/**
+ * Refuses a key that is a reference (construct ids must be stable) and a literal Azure name that
+ * another child of `owner` of the same kind already uses.
+ */
+export function requireUniqueName(
+  owner: IConstruct,
+  field: string,
+  key: string,
+  name: string,
+  nameOf: (child: IConstruct) => string | undefined,
+): void {
+  if (!isLiteral(key)) {
+    throw new InvalidPropError(owner, field, key, 'has a key that is a reference; keys name construct ids and must be literal');
+  }
+  if (isLiteral(name) && owner.node.children.some((c) => nameOf(c) === name)) {
+    throw new InvalidPropError(owner, `${field}.${key}.name`, name, 'is already used on this resource; give each a name of its own');
+  }
+}

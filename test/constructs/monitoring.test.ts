@@ -1,3 +1,4 @@
+import { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
 import { DiagnosticSetting, LogAnalyticsWorkspace } from '../../constructs/monitoring';
 import { TAGS, WORKSPACE_ID } from '../helpers/fixtures';
 import { Template, emptyStack } from '../helpers/template';
@@ -45,6 +46,20 @@ describe('LogAnalyticsWorkspace', () => {
     expect(
       () => new LogAnalyticsWorkspace(emptyStack(), 'L', { name: 'log', resourceGroupName: 'rg', location: 'eastus', tags: TAGS }),
     ).toThrow('test/L: name "log" must be 4–63 letters, digits or hyphens, starting and ending with a letter or digit');
+  });
+
+  test('takes a name that is a reference to another resource in the same stack, and a lock', () => {
+    const stack = emptyStack();
+    const group = new ResourceGroup(stack, 'Group', { name: 'rg-logs', location: 'eastus' });
+    new LogAnalyticsWorkspace(stack, 'L', {
+      name: `log-${group.name}`,
+      resourceGroupName: group.name,
+      location: group.location,
+      lock: 'CanNotDelete',
+    });
+    const t = Template.synth(stack);
+    expect(t.only('azurerm_log_analytics_workspace').name).toBe('log-${azurerm_resource_group.Group.name}');
+    expect(t.only('azurerm_management_lock').scope).toMatch(/^\$\{azurerm_log_analytics_workspace\.\w+\.id\}$/);
   });
 
   test('defaults to 90 days of retention', () => {
