@@ -14,8 +14,9 @@ import {
   makeUniqueId,
   terraformLiterals,
   type Construct,
+  type InvalidPropError,
 } from '../constructs/core';
-import { Guardrails, renderTags } from '../constructs/governance';
+import { GUARDRAIL_RULES, Guardrails, renderTags, type GuardrailViolation } from '../constructs/governance';
 import { KeyVault } from '../constructs/key-vault';
 import { ConfidentialLedger, subscriptionScopedRole } from '../constructs/ledger';
 import { LedgerAlerts, LogAnalyticsWorkspace } from '../constructs/monitoring';
@@ -237,4 +238,95 @@ export function stackRequirements(env: Environment): {
   } finally {
     rmSync(outdir, { recursive: true, force: true });
   }
+}
+
+/*
+ * Errors in the environment file's terms. A construct reports its own path and prop
+ * (`acl-prod/KeyVault: name …`); the tables below say where each prop came from in the file, so the
+ * user reads `prod.json: keyVault.name …`. They follow the composition above: a construct id or prop
+ * renamed there must be renamed here (test/stacks/config-terms.test.ts attacks each entry).
+ */
+
+/** Construct path below the stack → prop (or prop prefix) → JSON path in the environment file; `*` appends the prop. */
+const CONFIG_PATHS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  '': {
+    'tags.owner': 'tags.owner',
+    'tags.cost-center': 'tags.costCenter',
+    'tags.data-classification': 'tags.dataClassification',
+    'tags.extra': 'tags.extra',
+    tags: 'tags.extra',
+    guardrails: 'guardrails',
+  },
+  Ledger: {
+    name: 'ledger.name',
+    location: 'location',
+    ledgerType: 'ledger.type',
+    dataPlanePrincipals: 'ledger.principals',
+    roleAssignments: 'ledger.roleAssignments',
+  },
+  LedgerPrivateEndpoint: { targetResourceType: 'ledger.privateEndpoint' },
+  KeyVault: {
+    name: 'keyVault.name',
+    softDeleteRetentionDays: 'keyVault.softDeleteRetentionDays',
+    allowedIpRanges: 'keyVault.allowedIpRanges',
+    diagnostics: 'keyVault.diagnostics',
+  },
+  KeyVaultDnsZone: { virtualNetworkLinks: 'keyVault.privateEndpoint.privateDnsZone.virtualNetworkIds' },
+  Logs: { name: 'logAnalytics.name', retentionInDays: 'logAnalytics.retentionInDays' },
+  Alerts: { '*': 'alerts' },
+};
+
+/** Guardrail → the setting in the environment file that decides it. */
+export const GUARDRAIL_CONFIG_PATHS: Readonly<Record<string, string>> = {
+  'ACL-L1': 'ledger.type',
+  'ACL-L2': 'ledger.lock',
+  'ACL-L3': 'ledger.preventDestroy',
+  'ACL-L4': 'logAnalytics',
+  'ACL-KV1': 'keyVault',
+  'ACL-KV2': 'keyVault.publicNetworkAccessEnabled',
+  'ACL-KV3': 'keyVault.diagnostics',
+  'ACL-KV4': 'keyVault.privateEndpoint',
+  'ACL-KV5': 'keyVault.lock',
+  'ACL-LA1': 'logAnalytics.retentionInDays',
+  'ACL-T1': 'tags',
+  'ACL-M1': 'alerts',
+};
+
+/** The JSON path a construct's prop came from, or undefined when the composition does not say. */
+export function configPath(env: Environment, constructPath: string, field: string): string | undefined {
+  const below = constructPath === stackName(env.name) ? '' : constructPath.replace(`${stackName(env.name)}/`, '');
+  const table = CONFIG_PATHS[below];
+  if (!table) return undefined;
+  if (table['*']) return `${table['*']}.${field}`;
+  // the longest prop prefix that ends where the prop or one of its segments does.
+  const prefix = Object.keys(table)
+    .filter((p) => field === p || field.startsWith(`${p}.`) || field.startsWith(`${p}[`))
+    .sort((a, b) => b.length - a.length)[0];
+  return prefix === undefined ? undefined : table[prefix] + field.slice(prefix.length);
+}
+
+/** A construct's refusal in the environment file's terms: `prod.json: ledger.name "X" is not …`. */
+export function describeInvalidProp(env: Environment, error: InvalidPropError): string {
+  const path = configPath(env, error.path, error.field);
+  return path ? `${env.file}: ${path} ${JSON.stringify(error.value)} ${error.expected}` : `${env.file}: ${error.message}`;
+}
+
+/** A construct validation message (`<construct path>: <prop> …`) in the environment file's terms. */
+export function describeValidation(env: Environment, constructPath: string, message: string): string {
+  const [, field, rest] = /^(\S+) ([\s\S]*)$/.exec(message.slice(`${constructPath}: `.length)) ?? [];
+  const path = message.startsWith(`${constructPath}: `) && field ? configPath(env, constructPath, field) : undefined;
+  return path ? `${env.file}: ${path} ${rest}` : `${env.file}: ${message}`;
+}
+
+/** A guardrail violation in the environment file's terms: the setting, its value and what the rule requires. */
+export function describeViolation(env: Environment, violation: GuardrailViolation): string {
+  const rule = GUARDRAIL_RULES.find((r) => r.id === violation.ruleId);
+  const path = GUARDRAIL_CONFIG_PATHS[violation.ruleId];
+  if (!rule || !path) return `${env.file}: [${violation.ruleId}] ${violation.detail}`;
+  const value = path.split('.').reduce<unknown>((v, key) => (v as Record<string, unknown> | undefined)?.[key], env);
+  const breaks = `breaks guardrail ${rule.id}: ${rule.info}`;
+  if (value === undefined) return `${env.file}: ${path} is not set, which ${breaks}`;
+  // a whole section: the rule's finding says which part of it.
+  if (typeof value === 'object') return `${env.file}: ${path} ${breaks} (${violation.detail})`;
+  return `${env.file}: ${path} ${JSON.stringify(value)} ${breaks}`;
 }

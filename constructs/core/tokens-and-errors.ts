@@ -7,6 +7,9 @@ import type { IConstruct } from 'constructs';
  * allowed.
  */
 export class InvalidPropError extends Error {
+  /** the construct path of the construct that refused the input. */
+  readonly path: string;
+
   constructor(
     scope: IConstruct,
     readonly field: string,
@@ -15,6 +18,7 @@ export class InvalidPropError extends Error {
   ) {
     super(`${scope.node.path}: ${field} ${JSON.stringify(value)} ${expected}`);
     this.name = 'InvalidPropError';
+    this.path = scope.node.path;
   }
 }
 

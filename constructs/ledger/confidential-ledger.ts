@@ -264,11 +264,26 @@ function validateName(scope: Construct, name: string): void {
 
 /** The SHA-256 fingerprint the ledger uses as a certificate user's id (`AB:CD:…`). */
 function certificateFingerprint(scope: Construct, field: string, pem: string): string {
+  const problem = certificateProblem(pem);
+  // the text is not echoed: it may be a private key or binary.
+  if (problem) throw new InvalidPropError(scope, `${field}.certificatePem`, `(${pem.length} characters)`, problem);
+  return new X509Certificate(pem).fingerprint256;
+}
+
+/**
+ * Why a text is not usable as a certificate principal's PEM, or undefined when it is: a PEM X.509
+ * certificate, and nothing else (a private key beside it would reach Terraform state).
+ */
+export function certificateProblem(pem: string): string | undefined {
+  if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem)) {
+    return /-----BEGIN CERTIFICATE-----/.test(pem)
+      ? 'holds a private key beside the certificate; give the certificate (public part) alone'
+      : 'is a private key; give the certificate (public part) instead';
+  }
   try {
-    return new X509Certificate(pem).fingerprint256;
+    new X509Certificate(pem);
+    return undefined;
   } catch {
-    // the text is not echoed: it may be a private key or binary.
-    const what = /PRIVATE KEY-----/.test(pem) ? 'a private key; give the certificate (public part) instead' : 'not a PEM X.509 certificate';
-    throw new InvalidPropError(scope, `${field}.certificatePem`, `(${pem.length} characters)`, `is ${what}`);
+    return 'is not a PEM X.509 certificate';
   }
 }

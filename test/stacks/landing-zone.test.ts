@@ -223,7 +223,7 @@ describe('what one file cannot show, and forms people copy from the portal', () 
       ...environmentFile('a'),
       guardrails: { suppressions: [{ ruleId: 'ACL-KV4', reason: 'the vault is reached over its IP allow-list' }] },
     };
-    expect(refusal({ a: env })).toContain('a.json: acl-a: guardrails.suppressions ["ACL-KV4"] are refused in tier prod');
+    expect(refusal({ a: env })).toContain('a.json: guardrails.suppressions ["ACL-KV4"] are refused in tier prod');
   });
 });
 
