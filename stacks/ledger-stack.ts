@@ -242,37 +242,24 @@ export function stackRequirements(env: Environment): {
 
 /*
  * Errors in the environment file's terms. A construct reports its own path and prop
- * (`acl-prod/KeyVault: name …`); the tables below say where each prop came from in the file, so the
- * user reads `prod.json: keyVault.name …`. They follow the composition above: a construct id or prop
- * renamed there must be renamed here (test/stacks/config-terms.test.ts attacks each entry).
+ * (`acl-prod/KeyVault: name …`); the table below says where each prop came from in the file, so the
+ * user reads `prod.json: keyVault.name …`. It lists the refusals the schema lets through, and follows
+ * the composition above: a construct id or prop renamed there must be renamed here
+ * (test/stacks/config-terms.test.ts attacks each entry; anything unmapped keeps the construct's words).
  */
 
 /** Construct path below the stack → prop (or prop prefix) → JSON path in the environment file; `*` appends the prop. */
 const CONFIG_PATHS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
-  '': {
-    'tags.owner': 'tags.owner',
-    'tags.cost-center': 'tags.costCenter',
-    'tags.data-classification': 'tags.dataClassification',
-    'tags.extra': 'tags.extra',
-    tags: 'tags.extra',
-    guardrails: 'guardrails',
-  },
+  '': { 'tags.extra': 'tags.extra', tags: 'tags.extra', guardrails: 'guardrails' },
   Ledger: {
     name: 'ledger.name',
     location: 'location',
-    ledgerType: 'ledger.type',
     dataPlanePrincipals: 'ledger.principals',
     roleAssignments: 'ledger.roleAssignments',
   },
   LedgerPrivateEndpoint: { targetResourceType: 'ledger.privateEndpoint' },
-  KeyVault: {
-    name: 'keyVault.name',
-    softDeleteRetentionDays: 'keyVault.softDeleteRetentionDays',
-    allowedIpRanges: 'keyVault.allowedIpRanges',
-    diagnostics: 'keyVault.diagnostics',
-  },
-  KeyVaultDnsZone: { virtualNetworkLinks: 'keyVault.privateEndpoint.privateDnsZone.virtualNetworkIds' },
-  Logs: { name: 'logAnalytics.name', retentionInDays: 'logAnalytics.retentionInDays' },
+  KeyVault: { name: 'keyVault.name' },
+  Logs: { name: 'logAnalytics.name' },
   Alerts: { '*': 'alerts' },
 };
 

@@ -123,7 +123,7 @@ export class ConfidentialLedger extends Construct {
     if (isLiteral(props.name)) validateName(this, props.name);
     if (isLiteral(props.location)) this.validateLocation(props.location, props.allowedGeographies);
     this.ledgerType = props.ledgerType ?? 'Private';
-    if (!(LEDGER_TYPES as readonly string[]).includes(this.ledgerType)) {
+    if (isLiteral(this.ledgerType) && !(LEDGER_TYPES as readonly string[]).includes(this.ledgerType)) {
       throw new InvalidPropError(this, 'ledgerType', this.ledgerType, `is not a ledger type; allowed: ${LEDGER_TYPES.join(', ')}`);
     }
 
@@ -170,7 +170,8 @@ export class ConfidentialLedger extends Construct {
     }
     this.node.addValidation({
       validate: () =>
-        this.dataPlaneRoles().includes('Administrator')
+        // a role that is a reference may be Administrator: only Azure can tell.
+        this.dataPlaneRoles().some((role) => role === 'Administrator' || !isLiteral(role))
           ? []
           : [`${this.node.path}: dataPlanePrincipals has no Administrator; at least one principal must hold the Administrator ledger role`],
     });
@@ -204,7 +205,7 @@ export class ConfidentialLedger extends Construct {
   }
 
   private addPrincipal(principal: LedgerPrincipal, field: string): void {
-    if (!(LEDGER_ROLES as readonly string[]).includes(principal.role)) {
+    if (isLiteral(principal.role) && !(LEDGER_ROLES as readonly string[]).includes(principal.role)) {
       throw new InvalidPropError(this, `${field}.role`, principal.role, `is not a ledger role; allowed: ${LEDGER_ROLES.join(', ')}`);
     }
     if (principal.kind === 'entra') {

@@ -1,5 +1,5 @@
 import { MonitorDiagnosticSetting } from '@cdktf/provider-azurerm/lib/monitor-diagnostic-setting';
-import { Construct, InvalidPropError, requireUniqueName } from '../core';
+import { Construct, InvalidPropError, isLiteral, requireUniqueName } from '../core';
 
 /**
  * Diagnostic categories per resource type, one dated table (checked 2026-11-28 against Azure
@@ -100,7 +100,7 @@ function checkCategories(
   resourceType: string,
 ): readonly string[] {
   for (const category of requested) {
-    if (!allowed.includes(category)) {
+    if (isLiteral(category) && !allowed.includes(category)) {
       throw new InvalidPropError(
         scope,
         field,

@@ -1,6 +1,8 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
+import { Lazy } from '../../constructs/core';
 import { GUARDRAIL_RULES } from '../../constructs/governance';
 import { LedgerAlerts, type LedgerAlertsProps } from '../../constructs/monitoring';
 import { alertsSchema, deployedAlertRules, enabledLogAlerts } from '../../stacks/alerts-config';
@@ -304,5 +306,30 @@ describe('LedgerStack', () => {
     writeFileSync(join(outdir, 'stacks', 'acl-gen', 'cdk.tf.json'), JSON.stringify(json));
     expect(deployedAlertRules(outdir, 'acl-gen')).toEqual(stack.alerts.ruleNames);
     expect(deployedAlertRules(outdir, 'acl-missing')).toBeNull();
+  });
+});
+
+describe('LedgerAlerts with references', () => {
+  test('takes the ledger, vault, group and a webhook that are references to the same stack', () => {
+    const stack = emptyStack();
+    const group = new ResourceGroup(stack, 'Group', { name: 'rg-alerts', location: 'eastus' });
+    const ledger = new ConfidentialLedger(stack, 'Ledger', ledgerProps({ resourceGroupName: group.name }));
+    const vault = new KeyVault(stack, 'Vault', { name: 'kv-alerts', resourceGroupName: group.name, location: 'eastus', tenantId: TENANT });
+    const uri = Lazy.stringValue({ produce: () => '${var.webhook_uri}' });
+    new LedgerAlerts(stack, 'Alerts', {
+      ...alertProps(ledger.resourceId, vault.resourceId),
+      resourceGroupName: group.name,
+      resourceGroupId: group.id,
+      ledgerName: ledger.name,
+      actionGroup: { mode: 'create', name: 'ag-unit', shortName: 'acl-unit', emails: [], webhooks: [{ name: 'hook', uri }] },
+    });
+    const t = Template.synth(stack);
+    expect(t.only('azurerm_monitor_action_group').webhook_receiver).toEqual([
+      expect.objectContaining({ service_uri: '${var.webhook_uri}' }),
+    ]);
+    const lockWatch = Object.values(t.resources('azurerm_monitor_activity_log_alert')).find((a: any) =>
+      a.name.endsWith('-lock-delete'),
+    ) as any;
+    expect(lockWatch.scopes).toEqual(['${azurerm_resource_group.Group.id}']);
   });
 });

@@ -250,6 +250,17 @@ describe('ConfidentialLedger with references from the same stack', () => {
     expect(t.only('azurerm_role_assignment')).toMatchObject({ role_definition_id: '${data.azurerm_role_definition.custom.id}' });
   });
 
+  test('takes a ledger type and a ledger role that are references (an Administrator by reference passes)', () => {
+    const stack = emptyStack();
+    const type = Lazy.stringValue({ produce: () => '${var.ledger_type}' }) as 'Private';
+    const role = Lazy.stringValue({ produce: () => '${var.admin_role}' }) as 'Administrator';
+    new ConfidentialLedger(stack, 'Ledger', ledgerProps({ ledgerType: type, dataPlanePrincipals: [{ ...ADMIN, role }] }));
+    expect(Template.synth(stack).only(LEDGER)).toMatchObject({
+      ledger_type: '${var.ledger_type}',
+      azuread_based_service_principal: [{ ledger_role_name: '${var.admin_role}' }],
+    });
+  });
+
   test('still refuses a literal that is not a GUID next to references', () => {
     const stack = emptyStack();
     const identity = new UserAssignedIdentity(stack, 'Writer', { name: 'id-writer', resourceGroupName: 'rg-unit', location: 'eastus' });

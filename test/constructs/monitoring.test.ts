@@ -1,4 +1,5 @@
 import { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
+import { Lazy } from '../../constructs/core';
 import { DiagnosticSetting, LogAnalyticsWorkspace } from '../../constructs/monitoring';
 import { TAGS, WORKSPACE_ID } from '../helpers/fixtures';
 import { Template, emptyStack } from '../helpers/template';
@@ -37,6 +38,27 @@ describe('DiagnosticSetting', () => {
     expect(Template.synth(stack).only('azurerm_monitor_diagnostic_setting')).toMatchObject({
       enabled_log: [{ category: 'transactionlogs' }],
       log_analytics_destination_type: 'Dedicated',
+    });
+  });
+});
+
+describe('DiagnosticSetting with references', () => {
+  test('takes a target, a workspace and a category that are references', () => {
+    const stack = emptyStack();
+    const group = new ResourceGroup(stack, 'Group', { name: 'rg-logs', location: 'eastus' });
+    const logs = new LogAnalyticsWorkspace(stack, 'Logs', { name: 'log-unit', resourceGroupName: group.name, location: group.location });
+    const category = Lazy.stringValue({ produce: () => '${var.category}' });
+    new DiagnosticSetting(stack, 'D', {
+      targetResourceId: group.id,
+      targetResourceType: 'Microsoft.KeyVault/vaults',
+      workspaceResourceId: logs.resourceId,
+      logCategories: [category],
+      metricCategories: [],
+    });
+    expect(Template.synth(stack).only('azurerm_monitor_diagnostic_setting')).toMatchObject({
+      target_resource_id: '${azurerm_resource_group.Group.id}',
+      log_analytics_workspace_id: expect.stringMatching(/^\$\{azurerm_log_analytics_workspace\.\w+\.id\}$/),
+      enabled_log: [{ category: '${var.category}' }],
     });
   });
 });

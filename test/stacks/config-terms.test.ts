@@ -98,6 +98,11 @@ describe('construct checks and residency, in config terms', () => {
       'a.json: guardrails.suppressions ["ACL-KV4"] are refused in tier prod',
     ],
     [
+      'an alert threshold the construct refuses',
+      (e) => (e.alerts.serverErrors = { threshold: 150 }),
+      'a.json: alerts.serverErrors.threshold 150 is a percentage of requests; it must be at most 100',
+    ],
+    [
       'principals without an Administrator (a construct validation)',
       (e) => (e.ledger.principals[0].role = 'Reader'),
       'a.json: ledger.principals has no Administrator; at least one principal must hold the Administrator ledger role',
