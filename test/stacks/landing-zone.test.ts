@@ -247,6 +247,16 @@ describe('DNS and diagnostics owned by the landing zone', () => {
     ]);
   });
 
+  test('create: the zone and its link keep the Terraform addresses they had when the endpoint construct created them', () => {
+    // recorded from the stack's synth before the zone became a construct of its own; a new address
+    // would make Terraform delete and re-create the zone under the same name.
+    const stack = withDns({ mode: 'create', virtualNetworkIds: [vnet] });
+    expect(Object.keys(stack.resource.azurerm_private_dns_zone)).toEqual(['KeyVault_PrivateEndpoint-default_DnsZone_EE314469']);
+    expect(Object.keys(stack.resource.azurerm_private_dns_zone_virtual_network_link)).toEqual([
+      'KeyVault_PrivateEndpoint-default_VnetLink-vnet_CB75A49D',
+    ]);
+  });
+
   test('existing: a zone group to the given zone, and no zone of its own', () => {
     const stack = withDns({ mode: 'existing', zoneId });
     expect(stack.resource.azurerm_private_dns_zone).toBeUndefined();
