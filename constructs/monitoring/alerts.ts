@@ -256,16 +256,18 @@ export class LedgerAlerts extends Construct {
 }
 
 function checkSettings(scope: Construct, kind: LogAlertKind, settings: LogAlertSettings): void {
-  if (!Number.isFinite(settings.threshold) || settings.threshold < 0) {
-    throw new InvalidPropError(scope, `${kind}.threshold`, settings.threshold, 'must be a number ≥ 0');
+  const { threshold, severity, windowDuration, evaluationFrequency } = settings;
+  if (isLiteral(threshold) && (!Number.isFinite(threshold) || threshold < 0)) {
+    throw new InvalidPropError(scope, `${kind}.threshold`, threshold, 'must be a number ≥ 0');
   }
-  if (kind === 'serverErrors' && settings.threshold > 100) {
-    throw new InvalidPropError(scope, `${kind}.threshold`, settings.threshold, 'is a percentage of requests; it must be at most 100');
+  if (isLiteral(threshold) && kind === 'serverErrors' && threshold > 100) {
+    throw new InvalidPropError(scope, `${kind}.threshold`, threshold, 'is a percentage of requests; it must be at most 100');
   }
-  if (!(ALERT_SEVERITIES as readonly number[]).includes(settings.severity)) {
-    throw new InvalidPropError(scope, `${kind}.severity`, settings.severity, 'must be 0 (critical) to 4 (verbose)');
+  if (isLiteral(severity) && !(ALERT_SEVERITIES as readonly number[]).includes(severity)) {
+    throw new InvalidPropError(scope, `${kind}.severity`, severity, 'must be 0 (critical) to 4 (verbose)');
   }
-  if (WINDOW_DURATIONS.indexOf(settings.windowDuration) < EVALUATION_FREQUENCIES.indexOf(settings.evaluationFrequency)) {
+  const literalTimes = isLiteral(windowDuration) && isLiteral(evaluationFrequency);
+  if (literalTimes && WINDOW_DURATIONS.indexOf(windowDuration) < EVALUATION_FREQUENCIES.indexOf(evaluationFrequency)) {
     // evaluating more rarely than the window leaves minutes no evaluation looks at.
     throw new InvalidPropError(
       scope,

@@ -1,5 +1,5 @@
 import { PrivateEndpoint as PrivateEndpointResource } from '@cdktf/provider-azurerm/lib/private-endpoint';
-import { Construct, InvalidPropError } from '../core';
+import { Construct, InvalidPropError, isLiteral } from '../core';
 import { checkTags, type Tags } from '../governance/tags';
 
 interface PrivateLinkFacts {
@@ -103,7 +103,7 @@ export class PrivateEndpoint extends Construct {
       );
     }
     this.subresourceName = props.subresourceName ?? facts.subresources[0];
-    if (!facts.subresources.includes(this.subresourceName)) {
+    if (isLiteral(this.subresourceName) && !facts.subresources.includes(this.subresourceName)) {
       throw new InvalidPropError(
         this,
         'subresourceName',

@@ -310,14 +310,19 @@ describe('LedgerStack', () => {
 });
 
 describe('LedgerAlerts with references', () => {
-  test('takes the ledger, vault, group and a webhook that are references to the same stack', () => {
+  test('takes the ledger, vault, group, a webhook and alert settings that are references', () => {
     const stack = emptyStack();
     const group = new ResourceGroup(stack, 'Group', { name: 'rg-alerts', location: 'eastus' });
     const ledger = new ConfidentialLedger(stack, 'Ledger', ledgerProps({ resourceGroupName: group.name }));
     const vault = new KeyVault(stack, 'Vault', { name: 'kv-alerts', resourceGroupName: group.name, location: 'eastus', tenantId: TENANT });
     const uri = Lazy.stringValue({ produce: () => '${var.webhook_uri}' });
+    // number attributes of another resource, unknown until apply (their meaning does not matter here).
+    const threshold = vault.resource.softDeleteRetentionDays;
+    const severity = vault.resource.softDeleteRetentionDays;
+    const windowDuration = Lazy.stringValue({ produce: () => '${var.window}' }) as 'PT5M';
     new LedgerAlerts(stack, 'Alerts', {
       ...alertProps(ledger.resourceId, vault.resourceId),
+      logAlerts: { serverErrors: { threshold, severity, windowDuration, evaluationFrequency: 'PT15M' } },
       resourceGroupName: group.name,
       resourceGroupId: group.id,
       ledgerName: ledger.name,
@@ -327,6 +332,11 @@ describe('LedgerAlerts with references', () => {
     expect(t.only('azurerm_monitor_action_group').webhook_receiver).toEqual([
       expect.objectContaining({ service_uri: '${var.webhook_uri}' }),
     ]);
+    expect(t.only('azurerm_monitor_scheduled_query_rules_alert_v2')).toMatchObject({
+      severity: expect.stringMatching(/^\$\{azurerm_key_vault\.\w+\.soft_delete_retention_days\}$/),
+      window_duration: '${var.window}',
+      criteria: [expect.objectContaining({ threshold: expect.stringMatching(/soft_delete_retention_days\}$/) })],
+    });
     const lockWatch = Object.values(t.resources('azurerm_monitor_activity_log_alert')).find((a: any) =>
       a.name.endsWith('-lock-delete'),
     ) as any;

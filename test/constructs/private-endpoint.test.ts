@@ -1,5 +1,6 @@
 import { Subnet } from '@cdktf/provider-azurerm/lib/subnet';
 import { VirtualNetwork } from '@cdktf/provider-azurerm/lib/virtual-network';
+import { Lazy } from '../../constructs/core';
 import { PrivateDnsZone, PrivateEndpoint, privateDnsZoneName } from '../../constructs/networking';
 import { SUBNET_ID, TAGS, VNET_ID, ZONE_ID } from '../helpers/fixtures';
 import { Template, emptyStack } from '../helpers/template';
@@ -77,10 +78,18 @@ describe('PrivateEndpoint', () => {
       resourceGroupName: 'rg-dns',
       virtualNetworkLinks: { hub: { virtualNetworkId: vnet.id } },
     });
-    new PrivateEndpoint(stack, 'Pe', { ...base, subnetId: subnet.id, privateDnsZoneResourceIds: [zone.resourceId], tags: undefined });
+    const subresourceName = Lazy.stringValue({ produce: () => '${var.subresource}' });
+    new PrivateEndpoint(stack, 'Pe', {
+      ...base,
+      subnetId: subnet.id,
+      subresourceName,
+      privateDnsZoneResourceIds: [zone.resourceId],
+      tags: undefined,
+    });
     const t = Template.synth(stack);
     expect(t.only('azurerm_private_endpoint')).toMatchObject({
       subnet_id: expect.stringMatching(/^\$\{azurerm_subnet\.[\w-]+\.id\}$/),
+      private_service_connection: { subresource_names: ['${var.subresource}'] },
       private_dns_zone_group: { private_dns_zone_ids: [expect.stringMatching(/^\$\{azurerm_private_dns_zone\.Zone_[\w]+\.id\}$/)] },
     });
     expect(t.only('azurerm_private_dns_zone_virtual_network_link').virtual_network_id).toMatch(
