@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import { z } from 'zod';
 import { GUARDRAIL_RULE_IDS, LOCK_LEVELS, MIN_SUPPRESSION_REASON_LENGTH, TIERS } from '../constructs/governance';
@@ -16,6 +16,7 @@ import {
 } from '../constructs/ledger';
 import { LOG_RETENTION_DAYS } from '../constructs/monitoring';
 import { alertsSchema } from './alerts-config';
+import { parseJson, readCertificate, readTextFile } from './config-text';
 
 /*
  * The schema of one environment file, `environments/<name>.json`. Every closed set comes from the
@@ -280,34 +281,24 @@ function loadEnvironment(path: string): Environment | string[] {
       `${file}: file name '${name}' must be 1–20 lower-case letters, digits and hyphens, starting with a letter (it becomes the stack name acl-${name})`,
     ];
   }
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    return [`${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`];
-  }
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (error) {
-    return [`${file}: is not valid JSON (${(error as Error).message})`];
-  }
-  const parsed = environmentSchema.safeParse(data, { reportInput: true });
+  const read = readTextFile(path);
+  if ('problem' in read) return [`${file}: ${read.problem}`];
+  const json = parseJson(read.text);
+  if ('problem' in json) return [`${file}: ${json.problem}`];
+  const parsed = environmentSchema.safeParse(json.data, { reportInput: true });
   if (!parsed.success) return parsed.error.issues.map((issue) => `${file}: ${describeIssue(issue)}`);
 
   const problems: string[] = [];
   const principals = parsed.data.ledger.principals.map((p, i): LedgerPrincipal => {
     if (p.kind === 'entra') return { kind: 'entra', objectId: p.objectId, tenantId: p.tenantId, role: p.role };
-    const pemPath = resolve(dirname(path), p.certificateFile);
-    let certificatePem = '';
-    try {
-      certificatePem = readFileSync(pemPath, 'utf8');
-    } catch (error) {
+    const certificate = readCertificate(resolve(dirname(path), p.certificateFile));
+    if ('problem' in certificate) {
       problems.push(
-        `${file}: ledger.principals[${i}].certificateFile "${p.certificateFile}" cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); expected a PEM certificate path relative to the environment file`,
+        `${file}: ledger.principals[${i}].certificateFile "${p.certificateFile}" ${certificate.problem}; expected a PEM certificate path relative to the environment file`,
       );
+      return { kind: 'certificate', certificatePem: '', role: p.role };
     }
-    return { kind: 'certificate', certificatePem, role: p.role };
+    return { kind: 'certificate', certificatePem: certificate.text, role: p.role };
   });
   if (problems.length) return problems;
   return { ...parsed.data, name, file, ledger: { ...parsed.data.ledger, principals } };

@@ -11,17 +11,24 @@ import {
   TerraformOutput,
   TerraformResource,
   TerraformStack,
+  makeUniqueId,
   terraformLiterals,
   type Construct,
+  type InvalidPropError,
 } from '../constructs/core';
-import { Guardrails, renderTags, type TagSet } from '../constructs/governance';
+import { GUARDRAIL_RULES, Guardrails, renderTags, type GuardrailViolation } from '../constructs/governance';
 import { KeyVault } from '../constructs/key-vault';
 import { ConfidentialLedger, subscriptionScopedRole } from '../constructs/ledger';
 import { LedgerAlerts, LogAnalyticsWorkspace } from '../constructs/monitoring';
 import { enabledLogAlerts } from './alerts-config';
-import { PrivateEndpoint } from '../constructs/networking';
+import { PrivateDnsZone, PrivateEndpoint, privateDnsZoneName, type PrivateEndpointOptions } from '../constructs/networking';
 import type { Environment } from './environment-config';
 import { AZURERM_VERSION_CONSTRAINT, TERRAFORM_REQUIRED_VERSION, requiredResourceProviders } from './terraform-requirements';
+
+type PrivateDnsZoneConfig = NonNullable<Environment['keyVault']['privateEndpoint']>['privateDnsZone'];
+
+/** The diagnostic settings' name on the ledger and the vault, kept from before names came from keys. */
+const DIAGNOSTIC_SETTING_NAME = 'to-log-analytics';
 
 /** The stack name of an environment: `acl-<environment>`. */
 export const stackName = (environment: string): string => `acl-${environment}`;
@@ -71,16 +78,16 @@ export class LedgerStack extends TerraformStack {
       new LocalBackend(this, { path: localStatePath(stackName(env.name)) });
     }
 
-    const tags: TagSet = {
+    const tags = renderTags(this, {
       environment: env.name,
       owner: env.tags.owner,
       costCenter: env.tags.costCenter,
       dataClassification: env.tags.dataClassification,
       extra: env.tags.extra,
-    };
+    });
     const location = env.location;
     const resourceGroupName = env.resourceGroup.create
-      ? new ResourceGroup(this, 'ResourceGroup', { name: env.resourceGroup.name, location, tags: renderTags(this, tags) }).name
+      ? new ResourceGroup(this, 'ResourceGroup', { name: env.resourceGroup.name, location, tags }).name
       : env.resourceGroup.name;
 
     const workspaceResourceId =
@@ -111,11 +118,12 @@ export class LedgerStack extends TerraformStack {
       preventDestroy: env.ledger.preventDestroy,
       tags,
     });
-    this.ledger.addDiagnosticSetting('logs', { workspaceResourceId });
+    this.ledger.addDiagnosticSetting('logs', { workspaceResourceId, name: DIAGNOSTIC_SETTING_NAME });
     if (env.ledger.privateEndpoint) {
       // refused with the reason by the construct: ACL offers no private-link sub-resource.
       new PrivateEndpoint(this, 'LedgerPrivateEndpoint', {
-        ...env.ledger.privateEndpoint,
+        subnetId: env.ledger.privateEndpoint.subnetId,
+        manageDnsZoneGroup: false,
         name: `pe-${env.ledger.name}`,
         resourceGroupName,
         location,
@@ -138,9 +146,19 @@ export class LedgerStack extends TerraformStack {
       tags,
     });
     // the ledger's diagnostics stay ours in every mode: they are the record of who read and wrote (ACL-L4).
-    if (env.keyVault.diagnostics === 'create') this.keyVault.addDiagnosticSetting('logs', { workspaceResourceId });
-    else this.keyVault.leaveDiagnosticsToPolicy();
-    if (env.keyVault.privateEndpoint) this.keyVault.addPrivateEndpoint('default', env.keyVault.privateEndpoint);
+    if (env.keyVault.diagnostics === 'create') {
+      this.keyVault.addDiagnosticSetting('logs', { workspaceResourceId, name: DIAGNOSTIC_SETTING_NAME });
+    } else {
+      this.keyVault.leaveDiagnosticsToPolicy();
+    }
+    if (env.keyVault.privateEndpoint) {
+      const { subnetId, privateDnsZone } = env.keyVault.privateEndpoint;
+      this.keyVault.addPrivateEndpoint('default', {
+        subnetId,
+        name: `pe-${env.keyVault.name}`,
+        ...this.dnsZoneGroup(privateDnsZone, resourceGroupName, tags),
+      });
+    }
 
     this.alerts = new LedgerAlerts(this, 'Alerts', {
       resourceGroupName,
@@ -164,6 +182,34 @@ export class LedgerStack extends TerraformStack {
     new TerraformOutput(this, 'identity_service_endpoint', { value: this.ledger.identityServiceEndpoint });
     new TerraformOutput(this, 'key_vault_uri', { value: this.keyVault.vaultUri });
     new TerraformOutput(this, 'alert_rule_names', { value: this.alerts.ruleNames });
+  }
+
+  /**
+   * The endpoint's zone group for the environment's DNS mode: a zone created here and linked to the
+   * listed VNets, a zone the landing zone runs, or none (Azure Policy adds it).
+   */
+  private dnsZoneGroup(
+    choice: PrivateDnsZoneConfig,
+    resourceGroupName: string,
+    tags: Record<string, string>,
+  ): Pick<PrivateEndpointOptions, 'privateDnsZoneResourceIds' | 'manageDnsZoneGroup'> {
+    if (choice.mode === 'policy') return { manageDnsZoneGroup: false };
+    if (choice.mode === 'existing') return { privateDnsZoneResourceIds: [choice.zoneId] };
+    const zone = new PrivateDnsZone(this, 'KeyVaultDnsZone', {
+      name: privateDnsZoneName(KeyVault.RESOURCE_TYPE)!,
+      resourceGroupName,
+      tags,
+    });
+    // the addresses these resources had while the endpoint construct created them, so that
+    // existing state still matches and no plan deletes and re-creates the zone.
+    const legacyPath = ['KeyVault', 'PrivateEndpoint-default'];
+    zone.resource.overrideLogicalId(makeUniqueId([...legacyPath, 'DnsZone']));
+    for (const virtualNetworkId of choice.virtualNetworkIds) {
+      // the schema makes these literal resource ids; their last segment is the VNet name.
+      const vnetName = virtualNetworkId.split('/').pop()!;
+      zone.addVirtualNetworkLink(vnetName, { virtualNetworkId }).overrideLogicalId(makeUniqueId([...legacyPath, `VnetLink-${vnetName}`]));
+    }
+    return { privateDnsZoneResourceIds: [zone.resourceId] };
   }
 
   /** The Terraform resource types this stack emits. */
@@ -192,4 +238,82 @@ export function stackRequirements(env: Environment): {
   } finally {
     rmSync(outdir, { recursive: true, force: true });
   }
+}
+
+/*
+ * Errors in the environment file's terms. A construct reports its own path and prop
+ * (`acl-prod/KeyVault: name …`); the table below says where each prop came from in the file, so the
+ * user reads `prod.json: keyVault.name …`. It lists the refusals the schema lets through, and follows
+ * the composition above: a construct id or prop renamed there must be renamed here
+ * (test/stacks/config-terms.test.ts attacks each entry; anything unmapped keeps the construct's words).
+ */
+
+/** Construct path below the stack → prop (or prop prefix) → JSON path in the environment file; `*` appends the prop. */
+const CONFIG_PATHS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  '': { 'tags.extra': 'tags.extra', tags: 'tags.extra', guardrails: 'guardrails' },
+  Ledger: {
+    name: 'ledger.name',
+    location: 'location',
+    dataPlanePrincipals: 'ledger.principals',
+    roleAssignments: 'ledger.roleAssignments',
+  },
+  LedgerPrivateEndpoint: { targetResourceType: 'ledger.privateEndpoint' },
+  KeyVault: { name: 'keyVault.name' },
+  Logs: { name: 'logAnalytics.name' },
+  Alerts: { '*': 'alerts' },
+};
+
+/** Guardrail → the setting in the environment file that decides it. */
+export const GUARDRAIL_CONFIG_PATHS: Readonly<Record<string, string>> = {
+  'ACL-L1': 'ledger.type',
+  'ACL-L2': 'ledger.lock',
+  'ACL-L3': 'ledger.preventDestroy',
+  'ACL-L4': 'logAnalytics',
+  'ACL-KV1': 'keyVault',
+  'ACL-KV2': 'keyVault.publicNetworkAccessEnabled',
+  'ACL-KV3': 'keyVault.diagnostics',
+  'ACL-KV4': 'keyVault.privateEndpoint',
+  'ACL-KV5': 'keyVault.lock',
+  'ACL-LA1': 'logAnalytics.retentionInDays',
+  'ACL-T1': 'tags',
+  'ACL-M1': 'alerts',
+};
+
+/** The JSON path a construct's prop came from, or undefined when the composition does not say. */
+export function configPath(env: Environment, constructPath: string, field: string): string | undefined {
+  const below = constructPath === stackName(env.name) ? '' : constructPath.replace(`${stackName(env.name)}/`, '');
+  const table = CONFIG_PATHS[below];
+  if (!table) return undefined;
+  if (table['*']) return `${table['*']}.${field}`;
+  // the longest prop prefix that ends where the prop or one of its segments does.
+  const prefix = Object.keys(table)
+    .filter((p) => field === p || field.startsWith(`${p}.`) || field.startsWith(`${p}[`))
+    .sort((a, b) => b.length - a.length)[0];
+  return prefix === undefined ? undefined : table[prefix] + field.slice(prefix.length);
+}
+
+/** A construct's refusal in the environment file's terms: `prod.json: ledger.name "X" is not …`. */
+export function describeInvalidProp(env: Environment, error: InvalidPropError): string {
+  const path = configPath(env, error.path, error.field);
+  return path ? `${env.file}: ${path} ${JSON.stringify(error.value)} ${error.expected}` : `${env.file}: ${error.message}`;
+}
+
+/** A construct validation message (`<construct path>: <prop> …`) in the environment file's terms. */
+export function describeValidation(env: Environment, constructPath: string, message: string): string {
+  const [, field, rest] = /^(\S+) ([\s\S]*)$/.exec(message.slice(`${constructPath}: `.length)) ?? [];
+  const path = message.startsWith(`${constructPath}: `) && field ? configPath(env, constructPath, field) : undefined;
+  return path ? `${env.file}: ${path} ${rest}` : `${env.file}: ${message}`;
+}
+
+/** A guardrail violation in the environment file's terms: the setting, its value and what the rule requires. */
+export function describeViolation(env: Environment, violation: GuardrailViolation): string {
+  const rule = GUARDRAIL_RULES.find((r) => r.id === violation.ruleId);
+  const path = GUARDRAIL_CONFIG_PATHS[violation.ruleId];
+  if (!rule || !path) return `${env.file}: [${violation.ruleId}] ${violation.detail}`;
+  const value = path.split('.').reduce<unknown>((v, key) => (v as Record<string, unknown> | undefined)?.[key], env);
+  const breaks = `breaks guardrail ${rule.id}: ${rule.info}`;
+  if (value === undefined) return `${env.file}: ${path} is not set, which ${breaks}`;
+  // a whole section: the rule's finding says which part of it.
+  if (typeof value === 'object') return `${env.file}: ${path} ${breaks} (${violation.detail})`;
+  return `${env.file}: ${path} ${JSON.stringify(value)} ${breaks}`;
 }

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { App, InvalidPropError } from '../constructs/core';
 import type { GuardrailViolation } from '../constructs/governance';
 import { loadEnvironments, type Environment } from './environment-config';
-import { LedgerStack } from './ledger-stack';
+import { LedgerStack, describeInvalidProp, describeValidation, describeViolation } from './ledger-stack';
 
 export interface SynthOptions {
   /** folder of environment files. */
@@ -46,19 +46,23 @@ export function synthAll(options: SynthOptions): SynthResult {
       try {
         return new LedgerStack(app, env);
       } catch (error) {
-        if (error instanceof InvalidPropError) throw new SynthError(`${env.file}: ${error.message}`);
+        if (error instanceof InvalidPropError) throw new SynthError(describeInvalidProp(env, error));
         throw error;
       }
     });
-    // construct validations ("you never called X") first, in the documented one-line format.
+    // construct validations ("you never called X") first, in the environment file's terms.
     const invalid = stacks.flatMap((stack, i) =>
-      stack.node.findAll().flatMap((construct) => construct.node.validate().map((message) => `${environments[i].file}: ${message}`)),
+      stack.node
+        .findAll()
+        .flatMap((construct) =>
+          construct.node.validate().map((message) => describeValidation(environments[i], construct.node.path, message)),
+        ),
     );
     if (invalid.length) throw new SynthError(invalid.join('\n'));
     // check every stack before synthesizing any, so that one report lists all violations; cdktf
     // would stop at the first stack, and under the cdktf CLI would not stop at all.
     const violations = stacks.flatMap((s) => s.guardrails.check());
-    if (violations.length) throw new SynthError(describeViolations(stacks), violations);
+    if (violations.length) throw new SynthError(describeViolations(stacks, environments), violations);
     try {
       app.synth();
     } catch (error) {
@@ -74,8 +78,8 @@ export function synthAll(options: SynthOptions): SynthResult {
   }
 }
 
-function describeViolations(stacks: readonly LedgerStack[]): string {
-  const lines = stacks.flatMap((stack) => stack.guardrails.violations.map((v) => `${v.path}: [${v.ruleId}] ${v.detail}`));
+function describeViolations(stacks: readonly LedgerStack[], environments: readonly Environment[]): string {
+  const lines = stacks.flatMap((stack, i) => stack.guardrails.violations.map((v) => describeViolation(environments[i], v)));
   return `guardrails refused ${lines.length} violation${lines.length > 1 ? 's' : ''} (fix them or suppress a rule with a written reason in the environment file):\n${lines.map((l) => `  ${l}`).join('\n')}`;
 }
 

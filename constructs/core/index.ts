@@ -17,6 +17,8 @@ export {
   Token,
 } from 'cdktf';
 export type { IAspect } from 'cdktf';
+// how cdktf derives a resource's logical id from its construct path; for keeping ids across refactors.
+export { makeUniqueId } from 'cdktf/lib/private/unique';
 export { Construct } from 'constructs';
 export type { IConstruct } from 'constructs';
 export * from './tokens-and-errors';

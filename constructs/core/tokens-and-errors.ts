@@ -7,6 +7,9 @@ import type { IConstruct } from 'constructs';
  * allowed.
  */
 export class InvalidPropError extends Error {
+  /** the construct path of the construct that refused the input. */
+  readonly path: string;
+
   constructor(
     scope: IConstruct,
     readonly field: string,
@@ -15,6 +18,7 @@ export class InvalidPropError extends Error {
   ) {
     super(`${scope.node.path}: ${field} ${JSON.stringify(value)} ${expected}`);
     this.name = 'InvalidPropError';
+    this.path = scope.node.path;
   }
 }
 
@@ -49,4 +53,23 @@ export function terraformLiterals<T>(value: T): T {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [terraformLiteral(k), terraformLiterals(v)])) as T;
   }
   return value;
+}
+
+/**
+ * Refuses a key that is a reference (construct ids must be stable) and a literal Azure name that
+ * another child of `owner` of the same kind already uses.
+ */
+export function requireUniqueName(
+  owner: IConstruct,
+  field: string,
+  key: string,
+  name: string,
+  nameOf: (child: IConstruct) => string | undefined,
+): void {
+  if (!isLiteral(key)) {
+    throw new InvalidPropError(owner, field, key, 'has a key that is a reference; keys name construct ids and must be literal');
+  }
+  if (isLiteral(name) && owner.node.children.some((c) => nameOf(c) === name)) {
+    throw new InvalidPropError(owner, `${field}.${key}.name`, name, 'is already used on this resource; give each a name of its own');
+  }
 }

@@ -1,13 +1,16 @@
-import { Construct, InvalidPropError } from '../core';
+import { Construct, InvalidPropError, isLiteral } from '../core';
 
 /** Data classifications a resource can carry in its `data-classification` tag. */
 export const DATA_CLASSIFICATIONS = ['public', 'internal', 'confidential', 'restricted'] as const;
 export type DataClassification = (typeof DATA_CLASSIFICATIONS)[number];
 
-/** The tag keys every resource must carry, rendered from {@link TagSet}. */
+/** The tag keys this project's tag policy requires (guardrail ACL-T1), rendered from {@link TagSet}. */
 export const REQUIRED_TAG_KEYS = ['environment', 'owner', 'cost-center', 'data-classification'] as const;
 
-/** Tags for a resource: the required ones, plus any others. */
+/** Azure tags as every construct takes them (AVM `tags`): a plain map, values may be references. */
+export type Tags = Readonly<Record<string, string>>;
+
+/** This project's tag policy: the required tags, plus any others. */
 export interface TagSet {
   readonly environment: string;
   /** team or person accountable for the resource. */
@@ -26,8 +29,8 @@ const MAX_TAGS = 50;
 const MAX_KEY_LENGTH = 512;
 const MAX_VALUE_LENGTH = 256;
 
-/** Renders a {@link TagSet} into the `tags` map of an azurerm resource, validating Azure's limits. */
-export function renderTags(scope: Construct, tags: TagSet): Record<string, string> {
+/** Renders this project's {@link TagSet} into a {@link Tags} map, validating the policy and Azure's limits. */
+export function renderTags(scope: Construct, tags: TagSet): Tags {
   const required: Record<(typeof REQUIRED_TAG_KEYS)[number], string> = {
     environment: tags.environment,
     owner: tags.owner,
@@ -35,7 +38,7 @@ export function renderTags(scope: Construct, tags: TagSet): Record<string, strin
     'data-classification': tags.dataClassification,
   };
   for (const [key, value] of Object.entries(required)) {
-    if (value.trim() === '') {
+    if (isLiteral(value) && value.trim() === '') {
       throw new InvalidPropError(scope, `tags.${key}`, value, 'is empty; every resource must carry a non-empty value');
     }
   }
@@ -45,12 +48,17 @@ export function renderTags(scope: Construct, tags: TagSet): Record<string, strin
       throw new InvalidPropError(scope, `tags.extra.${key}`, extra[key], 'redefines a required tag; set it through its own field');
     }
   }
-  const merged = { ...required, ...extra };
-  if (Object.keys(merged).length > MAX_TAGS) {
-    throw new InvalidPropError(scope, 'tags', Object.keys(merged).length, `tags exceed Azure's limit of ${MAX_TAGS}`);
+  return checkTags(scope, { ...required, ...extra })!;
+}
+
+/** Checks a construct's `tags` against Azure's limits (literal keys and values only) and returns them. */
+export function checkTags(scope: Construct, tags: Tags | undefined): Record<string, string> | undefined {
+  if (tags === undefined) return undefined;
+  if (Object.keys(tags).length > MAX_TAGS) {
+    throw new InvalidPropError(scope, 'tags', Object.keys(tags).length, `tags exceed Azure's limit of ${MAX_TAGS}`);
   }
-  for (const [key, value] of Object.entries(merged)) {
-    if (key.length > MAX_KEY_LENGTH || /[<>%&\\?/]/.test(key)) {
+  for (const [key, value] of Object.entries(tags)) {
+    if (isLiteral(key) && (key.length > MAX_KEY_LENGTH || /[<>%&\\?/]/.test(key))) {
       throw new InvalidPropError(
         scope,
         'tags',
@@ -59,9 +67,9 @@ export function renderTags(scope: Construct, tags: TagSet): Record<string, strin
       );
     }
     // values may arrive escaped for Terraform (terraformLiteral); Azure counts the text it receives.
-    if (value.replace(/([$%])\1\{/g, '$1{').length > MAX_VALUE_LENGTH) {
+    if (isLiteral(value) && value.replace(/([$%])\1\{/g, '$1{').length > MAX_VALUE_LENGTH) {
       throw new InvalidPropError(scope, `tags.${key}`, value, `exceeds Azure's limit of ${MAX_VALUE_LENGTH} characters`);
     }
   }
-  return merged;
+  return { ...tags };
 }

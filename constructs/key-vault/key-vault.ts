@@ -1,13 +1,43 @@
 import { KeyVault as KeyVaultResource } from '@cdktf/provider-azurerm/lib/key-vault';
-import { Construct, InvalidPropError, isLiteral } from '../core';
+import type { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
+import { Construct, InvalidPropError, isLiteral, requireUniqueName } from '../core';
 import { ResourceLock, type LockLevel } from '../governance/lock';
+import { assignRole, type RoleAssignmentProps } from '../governance/role-assignment';
 import { DIAGNOSTICS_BY_POLICY } from '../governance/rules/diagnostics';
-import { renderTags, type TagSet } from '../governance/tags';
-import { DiagnosticSetting, type DiagnosticSettingProps } from '../monitoring/diagnostic-settings';
-import { PrivateEndpoint, type PrivateEndpointProps } from '../networking/private-endpoint';
+import { checkTags, type Tags } from '../governance/tags';
+import { DiagnosticSetting, attachDiagnosticSetting, type DiagnosticSettingOptions } from '../monitoring/diagnostic-settings';
+import { PrivateEndpoint, type PrivateEndpointOptions } from '../networking/private-endpoint';
 
 export const KEY_VAULT_SKUS = ['standard', 'premium'] as const;
 export type KeyVaultSku = (typeof KEY_VAULT_SKUS)[number];
+
+/**
+ * Azure RBAC built-in roles that make sense on a vault, rendered as `role_definition_name`; a role
+ * definition resource id is accepted wherever a name is, for custom roles.
+ * @see https://learn.microsoft.com/azure/role-based-access-control/built-in-roles/security
+ */
+export const KEY_VAULT_ROLE_NAMES = [
+  'Key Vault Administrator',
+  'Key Vault Reader',
+  'Key Vault Secrets User',
+  'Key Vault Secrets Officer',
+  'Key Vault Certificate User',
+  'Key Vault Certificates Officer',
+  'Key Vault Crypto User',
+  'Key Vault Crypto Officer',
+  'Owner',
+  'Contributor',
+  'Reader',
+  'User Access Administrator',
+  'Monitoring Reader',
+] as const;
+export type KeyVaultRoleName = (typeof KEY_VAULT_ROLE_NAMES)[number];
+
+/** An Azure RBAC role on the vault; with RBAC authorization on, this is also how secrets are shared. */
+export interface KeyVaultRoleAssignment extends RoleAssignmentProps {
+  /** a built-in role name from {@link KEY_VAULT_ROLE_NAMES} or a role definition resource id. */
+  readonly roleDefinitionIdOrName: KeyVaultRoleName | string;
+}
 
 /** Soft-delete retention Azure accepts, in days. */
 export const SOFT_DELETE_RETENTION_DAYS = { min: 7, max: 90 } as const;
@@ -41,9 +71,25 @@ export interface KeyVaultProps {
    * @default - none: the network ACL denies everything but trusted Azure services
    */
   readonly allowedIpRanges?: readonly string[];
+  /**
+   * Azure RBAC on the vault, keyed by a stable name; more with {@link KeyVault.grantRole}.
+   * @default - none
+   */
+  readonly roleAssignments?: Readonly<Record<string, KeyVaultRoleAssignment>>;
+  /**
+   * Diagnostic settings keyed by a stable name; more with {@link KeyVault.addDiagnosticSetting}.
+   * @default - none (guardrail ACL-KV3 asks for one, or {@link KeyVault.leaveDiagnosticsToPolicy})
+   */
+  readonly diagnosticSettings?: Readonly<Record<string, DiagnosticSettingOptions>>;
+  /**
+   * Private endpoints (sub-resource `vault`) keyed by a stable name; more with {@link KeyVault.addPrivateEndpoint}.
+   * @default - none
+   */
+  readonly privateEndpoints?: Readonly<Record<string, PrivateEndpointOptions>>;
   /** @default - no lock */
   readonly lock?: LockLevel;
-  readonly tags: TagSet;
+  /** @default - none */
+  readonly tags?: Tags;
 }
 
 /**
@@ -67,11 +113,11 @@ export class KeyVault extends Construct {
     if (isLiteral(props.name)) validateName(this, props.name);
     const retention = props.softDeleteRetentionDays ?? 90;
     const { min, max } = SOFT_DELETE_RETENTION_DAYS;
-    if (!Number.isInteger(retention) || retention < min || retention > max) {
+    if (isLiteral(retention) && (!Number.isInteger(retention) || retention < min || retention > max)) {
       throw new InvalidPropError(this, 'softDeleteRetentionDays', retention, `must be a whole number of days from ${min} to ${max}`);
     }
     for (const range of props.allowedIpRanges ?? []) {
-      if (!/^(\d{1,3}\.){3}\d{1,3}(\/\d{1,2})?$/.test(range)) {
+      if (isLiteral(range) && !/^(\d{1,3}\.){3}\d{1,3}(\/\d{1,2})?$/.test(range)) {
         throw new InvalidPropError(this, 'allowedIpRanges', range, 'is not an IPv4 address or CIDR range');
       }
     }
@@ -91,11 +137,14 @@ export class KeyVault extends Construct {
         bypass: 'AzureServices',
         ipRules: [...(props.allowedIpRanges ?? [])],
       },
-      tags: renderTags(this, props.tags),
+      tags: checkTags(this, props.tags),
     });
     this.name = props.name;
     this.resourceId = this.resource.id;
     this.vaultUri = this.resource.vaultUri;
+    Object.entries(props.roleAssignments ?? {}).forEach(([key, a]) => this.grantRole(key, a));
+    Object.entries(props.diagnosticSettings ?? {}).forEach(([key, d]) => this.addDiagnosticSetting(key, d));
+    Object.entries(props.privateEndpoints ?? {}).forEach(([key, pe]) => this.addPrivateEndpoint(key, pe));
     if (props.lock) {
       new ResourceLock(this, 'Lock', {
         scope: this.resourceId,
@@ -105,16 +154,22 @@ export class KeyVault extends Construct {
     }
   }
 
+  /** Grants an Azure RBAC role on the vault, e.g. `Key Vault Secrets User` to read secrets. */
+  grantRole(key: string, assignment: KeyVaultRoleAssignment): RoleAssignment {
+    return assignRole(this, key, this.resourceId, assignment, KEY_VAULT_ROLE_NAMES);
+  }
+
+  /** Lets a principal read secret values (`Key Vault Secrets User`). */
+  grantSecretsRead(key: string, principalId: string, principalType?: RoleAssignmentProps['principalType']): RoleAssignment {
+    return this.grantRole(key, { principalId, principalType, roleDefinitionIdOrName: 'Key Vault Secrets User' });
+  }
+
   /** Sends the vault's audit events and metrics to Log Analytics. */
-  addDiagnosticSetting(key: string, options: Omit<DiagnosticSettingProps, 'targetResourceId' | 'targetResourceType'>): DiagnosticSetting {
+  addDiagnosticSetting(key: string, options: DiagnosticSettingOptions): DiagnosticSetting {
     if (this.diagnosticsByPolicy()) {
       throw new InvalidPropError(this, 'diagnostics', 'policy', 'leaves diagnostic settings to platform policy; choose one');
     }
-    return new DiagnosticSetting(this, `Diagnostics-${key}`, {
-      ...options,
-      targetResourceId: this.resourceId,
-      targetResourceType: KeyVault.RESOURCE_TYPE,
-    });
+    return attachDiagnosticSetting(this, key, { resourceId: this.resourceId, resourceType: KeyVault.RESOURCE_TYPE }, options);
   }
 
   /**
@@ -134,19 +189,17 @@ export class KeyVault extends Construct {
   }
 
   /** Reaches the vault from a subnet over private link (sub-resource `vault`). */
-  addPrivateEndpoint(
-    key: string,
-    options: Pick<PrivateEndpointProps, 'subnetId' | 'privateDnsZone'> & { readonly name?: string },
-  ): PrivateEndpoint {
+  addPrivateEndpoint(key: string, options: PrivateEndpointOptions): PrivateEndpoint {
+    const name = options.name ?? `pe-${this.props.name}-${key}`;
+    requireUniqueName(this, 'privateEndpoints', key, name, (c) => (c instanceof PrivateEndpoint ? c.resource.nameInput : undefined));
     return new PrivateEndpoint(this, `PrivateEndpoint-${key}`, {
-      name: options.name ?? `pe-${this.props.name}`,
+      ...options,
+      name,
       resourceGroupName: this.props.resourceGroupName,
       location: this.props.location,
-      subnetId: options.subnetId,
-      privateDnsZone: options.privateDnsZone,
       targetResourceId: this.resourceId,
       targetResourceType: KeyVault.RESOURCE_TYPE,
-      tags: this.props.tags,
+      tags: options.tags ?? this.props.tags,
     });
   }
 }

@@ -1,11 +1,12 @@
 import { X509Certificate } from 'node:crypto';
 import { ConfidentialLedger as ConfidentialLedgerResource } from '@cdktf/provider-azurerm/lib/confidential-ledger';
-import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
+import type { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
 import { Construct, InvalidPropError, Lazy, isLiteral } from '../core';
 import { ResourceLock, type LockLevel } from '../governance/lock';
-import { renderTags, type TagSet } from '../governance/tags';
-import { DiagnosticSetting, type DiagnosticSettingProps } from '../monitoring/diagnostic-settings';
-import { LEDGER_ROLES, MANAGEMENT_ROLE_NAMES, type LedgerRole, type ManagementRoleName, type PrincipalType } from '../../vocabulary';
+import { assignRole, isGuidOrReference, type RoleAssignmentProps } from '../governance/role-assignment';
+import { checkTags, type Tags } from '../governance/tags';
+import { attachDiagnosticSetting, type DiagnosticSetting, type DiagnosticSettingOptions } from '../monitoring/diagnostic-settings';
+import { LEDGER_ROLES, MANAGEMENT_ROLE_NAMES, type LedgerRole, type ManagementRoleName } from '../../vocabulary';
 import { ACL_REGIONS, isAclRegion, pairedRegion, residencyViolations, type Geography } from '../../vocabulary';
 
 export const LEDGER_TYPES = ['Public', 'Private'] as const;
@@ -14,8 +15,9 @@ export type LedgerType = (typeof LEDGER_TYPES)[number];
 /** A data-plane user authenticated by Microsoft Entra ID (a user, group or workload identity). */
 export interface EntraLedgerPrincipal {
   readonly kind: 'entra';
-  /** the principal's object id; it is the ledger user id. */
+  /** the principal's object id (a GUID or a reference, e.g. a managed identity's `principalId`); it is the ledger user id. */
   readonly objectId: string;
+  /** a GUID or a reference. */
   readonly tenantId: string;
   readonly role: LedgerRole;
 }
@@ -23,7 +25,10 @@ export interface EntraLedgerPrincipal {
 /** A data-plane user authenticated by a client certificate over mutual TLS. */
 export interface CertificateLedgerPrincipal {
   readonly kind: 'certificate';
-  /** the PEM certificate (public part only); its SHA-256 fingerprint is the ledger user id. */
+  /**
+   * the PEM certificate (public part only), or a reference to one; its SHA-256 fingerprint is the
+   * ledger user id.
+   */
   readonly certificatePem: string;
   readonly role: LedgerRole;
 }
@@ -31,17 +36,9 @@ export interface CertificateLedgerPrincipal {
 export type LedgerPrincipal = EntraLedgerPrincipal | CertificateLedgerPrincipal;
 
 /** A management-plane (Azure RBAC) role on the ledger resource. */
-export interface ManagementRoleAssignment {
-  readonly principalId: string;
+export interface ManagementRoleAssignment extends RoleAssignmentProps {
   /** a built-in role name from {@link MANAGEMENT_ROLE_NAMES} or a role definition resource id. */
   readonly roleDefinitionIdOrName: ManagementRoleName | string;
-  /**
-   * Setting it lets Azure skip a directory lookup that fails for brand-new principals.
-   * @default - Azure looks it up
-   */
-  readonly principalType?: PrincipalType;
-  /** @default - none */
-  readonly description?: string;
 }
 
 export interface ConfidentialLedgerProps {
@@ -82,6 +79,11 @@ export interface ConfidentialLedgerProps {
    * @default - none
    */
   readonly roleAssignments?: Readonly<Record<string, ManagementRoleAssignment>>;
+  /**
+   * Diagnostic settings keyed by a stable name; more with {@link ConfidentialLedger.addDiagnosticSetting}.
+   * @default - none (guardrail ACL-L4 asks for one)
+   */
+  readonly diagnosticSettings?: Readonly<Record<string, DiagnosticSettingOptions>>;
   /** @default - no lock */
   readonly lock?: LockLevel;
   /**
@@ -89,12 +91,11 @@ export interface ConfidentialLedgerProps {
    * @default false
    */
   readonly preventDestroy?: boolean;
-  readonly tags: TagSet;
+  /** @default - none */
+  readonly tags?: Tags;
 }
 
 const LEDGER_NAME = /^[a-z][a-z0-9-]{1,30}[a-z0-9]$/;
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const ROLE_DEFINITION_ID = /^(\/subscriptions\/[0-9a-f-]{36})?\/providers\/Microsoft\.Authorization\/roleDefinitions\/[0-9a-f-]{36}$/i;
 
 /**
  * An Azure confidential ledger with its data-plane users, management-plane RBAC, lock and
@@ -122,7 +123,7 @@ export class ConfidentialLedger extends Construct {
     if (isLiteral(props.name)) validateName(this, props.name);
     if (isLiteral(props.location)) this.validateLocation(props.location, props.allowedGeographies);
     this.ledgerType = props.ledgerType ?? 'Private';
-    if (!(LEDGER_TYPES as readonly string[]).includes(this.ledgerType)) {
+    if (isLiteral(this.ledgerType) && !(LEDGER_TYPES as readonly string[]).includes(this.ledgerType)) {
       throw new InvalidPropError(this, 'ledgerType', this.ledgerType, `is not a ledger type; allowed: ${LEDGER_TYPES.join(', ')}`);
     }
 
@@ -148,7 +149,7 @@ export class ConfidentialLedger extends Construct {
         },
         { omitEmptyArray: true },
       ),
-      tags: renderTags(this, props.tags),
+      tags: checkTags(this, props.tags),
       lifecycle: props.preventDestroy ? { preventDestroy: true } : undefined,
     });
     this.name = props.name;
@@ -157,8 +158,9 @@ export class ConfidentialLedger extends Construct {
     this.ledgerEndpoint = this.resource.ledgerEndpoint;
     this.identityServiceEndpoint = this.resource.identityServiceEndpoint;
 
-    (props.dataPlanePrincipals ?? []).forEach((p) => this.grantDataPlane(p));
+    (props.dataPlanePrincipals ?? []).forEach((p, i) => this.addPrincipal(p, `dataPlanePrincipals[${i}]`));
     Object.entries(props.roleAssignments ?? {}).forEach(([key, a]) => this.grantManagement(key, a));
+    Object.entries(props.diagnosticSettings ?? {}).forEach(([key, d]) => this.addDiagnosticSetting(key, d));
     if (props.lock) {
       new ResourceLock(this, 'Lock', {
         scope: this.resourceId,
@@ -168,7 +170,8 @@ export class ConfidentialLedger extends Construct {
     }
     this.node.addValidation({
       validate: () =>
-        this.dataPlaneRoles().includes('Administrator')
+        // a role that is a reference may be Administrator: only Azure can tell.
+        this.dataPlaneRoles().some((role) => role === 'Administrator' || !isLiteral(role))
           ? []
           : [`${this.node.path}: dataPlanePrincipals has no Administrator; at least one principal must hold the Administrator ledger role`],
     });
@@ -198,76 +201,49 @@ export class ConfidentialLedger extends Construct {
 
   /** Grants a data-plane ledger role (Administrator, Contributor or Reader) inside the ledger. */
   grantDataPlane(principal: LedgerPrincipal): void {
-    if (!(LEDGER_ROLES as readonly string[]).includes(principal.role)) {
-      throw new InvalidPropError(
-        this,
-        'dataPlanePrincipals.role',
-        principal.role,
-        `is not a ledger role; allowed: ${LEDGER_ROLES.join(', ')}`,
-      );
+    this.addPrincipal(principal, 'principal');
+  }
+
+  private addPrincipal(principal: LedgerPrincipal, field: string): void {
+    if (isLiteral(principal.role) && !(LEDGER_ROLES as readonly string[]).includes(principal.role)) {
+      throw new InvalidPropError(this, `${field}.role`, principal.role, `is not a ledger role; allowed: ${LEDGER_ROLES.join(', ')}`);
     }
     if (principal.kind === 'entra') {
-      for (const field of ['objectId', 'tenantId'] as const) {
-        if (!GUID.test(principal[field])) {
-          throw new InvalidPropError(this, `dataPlanePrincipals.${field}`, principal[field], 'is not a GUID');
-        }
+      for (const key of ['objectId', 'tenantId'] as const) {
+        if (!isGuidOrReference(principal[key])) throw new InvalidPropError(this, `${field}.${key}`, principal[key], 'is not a GUID');
       }
-      const key = principal.objectId.toLowerCase();
+      // a reference is its own key: the same reference twice is the same principal.
+      const key = isLiteral(principal.objectId) ? principal.objectId.toLowerCase() : principal.objectId;
       if (this.entraPrincipals.has(key)) {
         throw new InvalidPropError(
           this,
-          'dataPlanePrincipals.objectId',
+          `${field}.objectId`,
           principal.objectId,
           'is listed twice; a principal holds exactly one ledger role',
         );
       }
       this.entraPrincipals.set(key, principal);
     } else {
-      const fingerprint = certificateFingerprint(this, principal.certificatePem);
-      if (this.certificatePrincipals.has(fingerprint)) {
-        throw new InvalidPropError(
-          this,
-          'dataPlanePrincipals.certificatePem',
-          fingerprint,
-          'is listed twice; a certificate holds exactly one ledger role',
-        );
+      const key = isLiteral(principal.certificatePem)
+        ? certificateFingerprint(this, field, principal.certificatePem)
+        : principal.certificatePem;
+      if (this.certificatePrincipals.has(key)) {
+        throw new InvalidPropError(this, `${field}.certificatePem`, key, 'is listed twice; a certificate holds exactly one ledger role');
       }
-      this.certificatePrincipals.set(fingerprint, principal);
+      this.certificatePrincipals.set(key, principal);
     }
   }
 
   /** Grants an Azure RBAC role on the ledger resource (management plane only). */
   grantManagement(key: string, assignment: ManagementRoleAssignment): RoleAssignment {
-    if (!GUID.test(assignment.principalId)) {
-      throw new InvalidPropError(this, `roleAssignments.${key}.principalId`, assignment.principalId, 'is not a GUID');
-    }
-    const role = assignment.roleDefinitionIdOrName;
-    const isId = ROLE_DEFINITION_ID.test(role);
-    if (!isId && !(MANAGEMENT_ROLE_NAMES as readonly string[]).includes(role)) {
-      throw new InvalidPropError(
-        this,
-        `roleAssignments.${key}.roleDefinitionIdOrName`,
-        role,
-        `is neither a role definition id nor a known role; allowed names: ${MANAGEMENT_ROLE_NAMES.join(', ')}` +
-          (LEDGER_ROLES.includes(role as LedgerRole) ? ` (ledger roles such as '${role}' belong in dataPlanePrincipals)` : ''),
-      );
-    }
-    return new RoleAssignment(this, `RoleAssignment-${key}`, {
-      scope: this.resourceId,
-      principalId: assignment.principalId,
-      principalType: assignment.principalType,
-      description: assignment.description,
-      ...(isId ? { roleDefinitionId: role } : { roleDefinitionName: role }),
-    });
+    return assignRole(this, key, this.resourceId, assignment, MANAGEMENT_ROLE_NAMES, (role) =>
+      LEDGER_ROLES.includes(role as LedgerRole) ? ` (ledger roles such as '${role}' belong in dataPlanePrincipals)` : '',
+    );
   }
 
   /** Sends the ledger's transaction and user-defined logs to Log Analytics. */
-  addDiagnosticSetting(key: string, options: Omit<DiagnosticSettingProps, 'targetResourceId' | 'targetResourceType'>): DiagnosticSetting {
-    return new DiagnosticSetting(this, `Diagnostics-${key}`, {
-      ...options,
-      targetResourceId: this.resourceId,
-      targetResourceType: ConfidentialLedger.RESOURCE_TYPE,
-    });
+  addDiagnosticSetting(key: string, options: DiagnosticSettingOptions): DiagnosticSetting {
+    return attachDiagnosticSetting(this, key, { resourceId: this.resourceId, resourceType: ConfidentialLedger.RESOURCE_TYPE }, options);
   }
 
   /** The ledger roles granted so far, one per principal. */
@@ -288,10 +264,27 @@ function validateName(scope: Construct, name: string): void {
 }
 
 /** The SHA-256 fingerprint the ledger uses as a certificate user's id (`AB:CD:…`). */
-function certificateFingerprint(scope: Construct, pem: string): string {
+function certificateFingerprint(scope: Construct, field: string, pem: string): string {
+  const problem = certificateProblem(pem);
+  // the text is not echoed: it may be a private key or binary.
+  if (problem) throw new InvalidPropError(scope, `${field}.certificatePem`, `(${pem.length} characters)`, problem);
+  return new X509Certificate(pem).fingerprint256;
+}
+
+/**
+ * Why a text is not usable as a certificate principal's PEM, or undefined when it is: a PEM X.509
+ * certificate, and nothing else (a private key beside it would reach Terraform state).
+ */
+export function certificateProblem(pem: string): string | undefined {
+  if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem)) {
+    return /-----BEGIN CERTIFICATE-----/.test(pem)
+      ? 'holds a private key beside the certificate; give the certificate (public part) alone'
+      : 'is a private key; give the certificate (public part) instead';
+  }
   try {
-    return new X509Certificate(pem).fingerprint256;
+    new X509Certificate(pem);
+    return undefined;
   } catch {
-    throw new InvalidPropError(scope, 'dataPlanePrincipals.certificatePem', pem.slice(0, 40), 'is not a PEM X.509 certificate');
+    return 'is not a PEM X.509 certificate';
   }
 }

@@ -1,8 +1,8 @@
 import { MonitorActionGroup } from '@cdktf/provider-azurerm/lib/monitor-action-group';
 import { MonitorActivityLogAlert } from '@cdktf/provider-azurerm/lib/monitor-activity-log-alert';
 import { MonitorScheduledQueryRulesAlertV2 } from '@cdktf/provider-azurerm/lib/monitor-scheduled-query-rules-alert-v2';
-import { Construct, InvalidPropError } from '../core';
-import { renderTags, type TagSet } from '../governance/tags';
+import { Construct, InvalidPropError, isLiteral } from '../core';
+import { checkTags, type Tags } from '../governance/tags';
 
 /*
  * Alerts on a confidential ledger and its Key Vault.
@@ -88,7 +88,8 @@ export interface LedgerAlertsProps {
   readonly logAlerts: Partial<Record<LogAlertKind, LogAlertSettings>>;
   /** activity-log alerts on writes, deletes and lock deletions. */
   readonly resourceChanges: boolean;
-  readonly tags: TagSet;
+  /** @default - none */
+  readonly tags?: Tags;
 }
 
 const STATUS = '| extend StatusCode = toint(extract(@"\\b([1-5][0-9][0-9])\\b", 1, Message))';
@@ -160,7 +161,7 @@ export class LedgerAlerts extends Construct {
 
   constructor(scope: Construct, id: string, props: LedgerAlertsProps) {
     super(scope, id);
-    const tags = renderTags(this, props.tags);
+    const tags = checkTags(this, props.tags);
     this.actionGroupId = this.actionGroup(props, tags);
     const actionGroups = this.actionGroupId ? [this.actionGroupId] : [];
 
@@ -216,11 +217,11 @@ export class LedgerAlerts extends Construct {
     }
   }
 
-  private actionGroup(props: LedgerAlertsProps, tags: Record<string, string>): string | undefined {
+  private actionGroup(props: LedgerAlertsProps, tags: Record<string, string> | undefined): string | undefined {
     const group = props.actionGroup;
     if (!group) return undefined;
     if (group.mode === 'existing') return group.actionGroupId;
-    if (!/^.{1,12}$/u.test(group.shortName)) {
+    if (isLiteral(group.shortName) && !/^.{1,12}$/u.test(group.shortName)) {
       throw new InvalidPropError(
         this,
         'actionGroup.shortName',
@@ -239,7 +240,7 @@ export class LedgerAlerts extends Construct {
     const names = [...group.emails, ...group.webhooks].map((r) => r.name);
     if (new Set(names).size !== names.length) throw new InvalidPropError(this, 'actionGroup receivers', names, 'must have distinct names');
     for (const webhook of group.webhooks) {
-      if (!/^https:\/\//.test(webhook.uri)) {
+      if (isLiteral(webhook.uri) && !/^https:\/\//.test(webhook.uri)) {
         throw new InvalidPropError(this, `actionGroup.webhooks[${webhook.name}].uri`, webhook.uri, 'must be an https:// URL');
       }
     }
@@ -255,16 +256,18 @@ export class LedgerAlerts extends Construct {
 }
 
 function checkSettings(scope: Construct, kind: LogAlertKind, settings: LogAlertSettings): void {
-  if (!Number.isFinite(settings.threshold) || settings.threshold < 0) {
-    throw new InvalidPropError(scope, `${kind}.threshold`, settings.threshold, 'must be a number ≥ 0');
+  const { threshold, severity, windowDuration, evaluationFrequency } = settings;
+  if (isLiteral(threshold) && (!Number.isFinite(threshold) || threshold < 0)) {
+    throw new InvalidPropError(scope, `${kind}.threshold`, threshold, 'must be a number ≥ 0');
   }
-  if (kind === 'serverErrors' && settings.threshold > 100) {
-    throw new InvalidPropError(scope, `${kind}.threshold`, settings.threshold, 'is a percentage of requests; it must be at most 100');
+  if (isLiteral(threshold) && kind === 'serverErrors' && threshold > 100) {
+    throw new InvalidPropError(scope, `${kind}.threshold`, threshold, 'is a percentage of requests; it must be at most 100');
   }
-  if (!(ALERT_SEVERITIES as readonly number[]).includes(settings.severity)) {
-    throw new InvalidPropError(scope, `${kind}.severity`, settings.severity, 'must be 0 (critical) to 4 (verbose)');
+  if (isLiteral(severity) && !(ALERT_SEVERITIES as readonly number[]).includes(severity)) {
+    throw new InvalidPropError(scope, `${kind}.severity`, severity, 'must be 0 (critical) to 4 (verbose)');
   }
-  if (WINDOW_DURATIONS.indexOf(settings.windowDuration) < EVALUATION_FREQUENCIES.indexOf(settings.evaluationFrequency)) {
+  const literalTimes = isLiteral(windowDuration) && isLiteral(evaluationFrequency);
+  if (literalTimes && WINDOW_DURATIONS.indexOf(windowDuration) < EVALUATION_FREQUENCIES.indexOf(evaluationFrequency)) {
     // evaluating more rarely than the window leaves minutes no evaluation looks at.
     throw new InvalidPropError(
       scope,

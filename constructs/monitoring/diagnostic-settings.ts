@@ -1,5 +1,5 @@
 import { MonitorDiagnosticSetting } from '@cdktf/provider-azurerm/lib/monitor-diagnostic-setting';
-import { Construct, InvalidPropError } from '../core';
+import { Construct, InvalidPropError, isLiteral, requireUniqueName } from '../core';
 
 /**
  * Diagnostic categories per resource type, one dated table (checked 2026-11-28 against Azure
@@ -47,11 +47,14 @@ export interface DiagnosticSettingProps {
    */
   readonly logAnalyticsDestinationType?: LogAnalyticsDestinationType;
   /**
-   * Name of the setting on the resource.
+   * Name of the setting on the resource; unique among the resource's settings.
    * @default 'to-log-analytics'
    */
   readonly name?: string;
 }
+
+/** A diagnostic setting as a construct's `diagnosticSettings` entry or `addDiagnosticSetting` takes it. */
+export type DiagnosticSettingOptions = Omit<DiagnosticSettingProps, 'targetResourceId' | 'targetResourceType'>;
 
 /**
  * Sends a resource's logs and metrics to a Log Analytics workspace.
@@ -97,7 +100,7 @@ function checkCategories(
   resourceType: string,
 ): readonly string[] {
   for (const category of requested) {
-    if (!allowed.includes(category)) {
+    if (isLiteral(category) && !allowed.includes(category)) {
       throw new InvalidPropError(
         scope,
         field,
@@ -110,4 +113,24 @@ function checkCategories(
     throw new InvalidPropError(scope, field, requested, 'lists a category twice');
   }
   return [...requested];
+}
+
+/**
+ * Adds a diagnostic setting on `owner`'s resource as child `Diagnostics-<key>`. Its default name
+ * comes from the key, so two settings on one resource never share a name, which Azure refuses.
+ */
+export function attachDiagnosticSetting(
+  owner: Construct,
+  key: string,
+  target: { readonly resourceId: string; readonly resourceType: DiagnosticResourceType },
+  options: DiagnosticSettingOptions,
+): DiagnosticSetting {
+  const name = options.name ?? `diag-${key}`;
+  requireUniqueName(owner, 'diagnosticSettings', key, name, (c) => (c instanceof DiagnosticSetting ? c.resource.nameInput : undefined));
+  return new DiagnosticSetting(owner, `Diagnostics-${key}`, {
+    ...options,
+    name,
+    targetResourceId: target.resourceId,
+    targetResourceType: target.resourceType,
+  });
 }

@@ -1,6 +1,7 @@
 import { LogAnalyticsWorkspace as LogAnalyticsWorkspaceResource } from '@cdktf/provider-azurerm/lib/log-analytics-workspace';
-import { Construct, InvalidPropError } from '../core';
-import { renderTags, type TagSet } from '../governance/tags';
+import { Construct, InvalidPropError, isLiteral } from '../core';
+import { ResourceLock, type LockLevel } from '../governance/lock';
+import { checkTags, type Tags } from '../governance/tags';
 
 /** Log Analytics retention bounds for the PerGB2018 SKU, in days. */
 export const LOG_RETENTION_DAYS = { min: 30, max: 730 } as const;
@@ -14,7 +15,10 @@ export interface LogAnalyticsWorkspaceProps {
    * @default 90
    */
   readonly retentionInDays?: number;
-  readonly tags: TagSet;
+  /** @default - no lock */
+  readonly lock?: LockLevel;
+  /** @default - none */
+  readonly tags?: Tags;
 }
 
 /**
@@ -31,10 +35,12 @@ export class LogAnalyticsWorkspace extends Construct {
     super(scope, id);
     this.retentionInDays = props.retentionInDays ?? 90;
     const { min, max } = LOG_RETENTION_DAYS;
-    if (!Number.isInteger(this.retentionInDays) || this.retentionInDays < min || this.retentionInDays > max) {
+    const days = this.retentionInDays;
+    if (isLiteral(days) && (!Number.isInteger(days) || days < min || days > max)) {
       throw new InvalidPropError(this, 'retentionInDays', this.retentionInDays, `must be a whole number of days from ${min} to ${max}`);
     }
-    if (!/^[A-Za-z0-9][A-Za-z0-9-]{2,61}[A-Za-z0-9]$/.test(props.name)) {
+    // a name that is a Terraform expression is checked by Azure.
+    if (isLiteral(props.name) && !/^[A-Za-z0-9][A-Za-z0-9-]{2,61}[A-Za-z0-9]$/.test(props.name)) {
       throw new InvalidPropError(
         this,
         'name',
@@ -48,9 +54,16 @@ export class LogAnalyticsWorkspace extends Construct {
       location: props.location,
       sku: 'PerGB2018',
       retentionInDays: this.retentionInDays,
-      tags: renderTags(this, props.tags),
+      tags: checkTags(this, props.tags),
     });
     this.resourceId = this.resource.id;
     this.name = props.name;
+    if (props.lock) {
+      new ResourceLock(this, 'Lock', {
+        scope: this.resourceId,
+        level: props.lock,
+        notes: 'Holds the audit trail of who read and wrote the ledger.',
+      });
+    }
   }
 }

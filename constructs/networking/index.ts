@@ -1,1 +1,2 @@
+export * from './private-dns-zone';
 export * from './private-endpoint';

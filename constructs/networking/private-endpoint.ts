@@ -1,8 +1,6 @@
-import { PrivateDnsZone } from '@cdktf/provider-azurerm/lib/private-dns-zone';
-import { PrivateDnsZoneVirtualNetworkLink } from '@cdktf/provider-azurerm/lib/private-dns-zone-virtual-network-link';
 import { PrivateEndpoint as PrivateEndpointResource } from '@cdktf/provider-azurerm/lib/private-endpoint';
-import { Construct, InvalidPropError } from '../core';
-import { renderTags, type TagSet } from '../governance/tags';
+import { Construct, InvalidPropError, isLiteral } from '../core';
+import { checkTags, type Tags } from '../governance/tags';
 
 interface PrivateLinkFacts {
   /** sub-resources (group ids) the resource type offers over private link. */
@@ -29,25 +27,10 @@ export const PRIVATE_LINK = {
 } as const satisfies Record<string, PrivateLinkFacts>;
 export type PrivateLinkResourceType = keyof typeof PRIVATE_LINK;
 
-/** The private DNS zone of a private endpoint: one this construct creates, or one that exists. */
-export type PrivateDnsZoneChoice =
-  | {
-      /** create the zone in the endpoint's resource group and link it to these virtual networks. */
-      readonly mode: 'create';
-      readonly virtualNetworkIds: readonly string[];
-    }
-  | {
-      /** use a zone the landing zone already runs (commonly in a hub subscription). */
-      readonly mode: 'existing';
-      readonly zoneId: string;
-    }
-  | {
-      /**
-       * leave the zone group to the landing zone's Azure Policy (deployIfNotExists), as Azure Landing
-       * Zones do: no zone group here, and later changes to it ignored, so plans do not fight the policy.
-       */
-      readonly mode: 'policy';
-    };
+/** The private DNS zone a resource type's endpoints register in, e.g. `privatelink.vaultcore.azure.net`. */
+export function privateDnsZoneName(resourceType: PrivateLinkResourceType): string | undefined {
+  return (PRIVATE_LINK[resourceType] as PrivateLinkFacts).dnsZone;
+}
 
 /** The endpoint attribute a `policy`-mode endpoint leaves to Azure Policy. */
 export const POLICY_MANAGED_ATTRIBUTE = 'private_dns_zone_group';
@@ -56,7 +39,7 @@ export interface PrivateEndpointProps {
   readonly name: string;
   readonly resourceGroupName: string;
   readonly location: string;
-  /** subnet the endpoint's network interface is placed in. */
+  /** subnet the endpoint's network interface is placed in: a resource id or a reference. */
   readonly subnetId: string;
   readonly targetResourceId: string;
   readonly targetResourceType: PrivateLinkResourceType;
@@ -65,16 +48,41 @@ export interface PrivateEndpointProps {
    * @default - the resource type's only sub-resource
    */
   readonly subresourceName?: string;
-  readonly privateDnsZone: PrivateDnsZoneChoice;
-  readonly tags: TagSet;
+  /**
+   * Private DNS zones the endpoint registers in through its zone group: ids of zones the landing
+   * zone runs, or the `resourceId` of a {@link PrivateDnsZone}. Required while
+   * `manageDnsZoneGroup` is on.
+   * @default - none
+   */
+  readonly privateDnsZoneResourceIds?: readonly string[];
+  /**
+   * Off leaves the zone group to the landing zone's Azure Policy (deployIfNotExists), as Azure
+   * Landing Zones do: no zone group here, and later changes to it ignored, so plans do not fight
+   * the policy (AVM `private_endpoints_manage_dns_zone_group = false`).
+   * @default true
+   */
+  readonly manageDnsZoneGroup?: boolean;
+  /** @default - none */
+  readonly tags?: Tags;
 }
 
+/** A private endpoint as a construct's `privateEndpoints` entry or `addPrivateEndpoint` takes it. */
+export type PrivateEndpointOptions = Pick<
+  PrivateEndpointProps,
+  'subnetId' | 'privateDnsZoneResourceIds' | 'manageDnsZoneGroup' | 'tags'
+> & {
+  /**
+   * Name of the endpoint; unique among the resource's endpoints.
+   * @default 'pe-<resource name>-<key>'
+   */
+  readonly name?: string;
+};
+
 /**
- * A private endpoint with its DNS zone group, and optionally its private DNS zone and VNet links.
- * Only `create` makes a `privatelink.*` zone; landing zones keep those in the hub.
- * `policy` follows the Azure Verified Modules private-endpoint interface
- * (`private_endpoints_manage_dns_zone_group = false`: the endpoint without `private_dns_zone_group`
- * and `lifecycle { ignore_changes = [private_dns_zone_group] }`).
+ * A private endpoint with its DNS zone group, or with the zone group left to Azure Policy
+ * (`manageDnsZoneGroup: false`, following the Azure Verified Modules private-endpoint interface: the
+ * endpoint without `private_dns_zone_group` and `lifecycle { ignore_changes = [private_dns_zone_group] }`).
+ * The zones themselves are passed in, never created here: see {@link PrivateDnsZone}.
  * @see https://learn.microsoft.com/azure/private-link/private-endpoint-dns
  * @see https://azure.github.io/Azure-Verified-Modules/specs/shared/interfaces/#private-endpoints
  */
@@ -95,7 +103,7 @@ export class PrivateEndpoint extends Construct {
       );
     }
     this.subresourceName = props.subresourceName ?? facts.subresources[0];
-    if (!facts.subresources.includes(this.subresourceName)) {
+    if (isLiteral(this.subresourceName) && !facts.subresources.includes(this.subresourceName)) {
       throw new InvalidPropError(
         this,
         'subresourceName',
@@ -103,39 +111,20 @@ export class PrivateEndpoint extends Construct {
         `is not offered by ${props.targetResourceType}; allowed: ${facts.subresources.join(', ')}`,
       );
     }
-    const tags = renderTags(this, props.tags);
-
-    let zoneId: string | undefined;
-    if (props.privateDnsZone.mode === 'create') {
-      const links = props.privateDnsZone.virtualNetworkIds;
-      if (links.length === 0) {
-        throw new InvalidPropError(
-          this,
-          'privateDnsZone.virtualNetworkIds',
-          [],
-          'is empty; link the zone to at least one virtual network or name clients could not resolve the endpoint',
-        );
-      }
-      const zone = new PrivateDnsZone(this, 'DnsZone', {
-        name: facts.dnsZone!,
-        resourceGroupName: props.resourceGroupName,
-        tags,
-      });
-      links.forEach((virtualNetworkId) => {
-        const vnetName = virtualNetworkId.split('/').pop()!;
-        new PrivateDnsZoneVirtualNetworkLink(this, `VnetLink-${vnetName}`, {
-          name: `link-${vnetName}`,
-          resourceGroupName: props.resourceGroupName,
-          privateDnsZoneName: zone.name,
-          virtualNetworkId,
-          registrationEnabled: false,
-          tags,
-        });
-      });
-      zoneId = zone.id;
-    } else if (props.privateDnsZone.mode === 'existing') {
-      zoneId = props.privateDnsZone.zoneId;
+    const zoneIds = props.privateDnsZoneResourceIds ?? [];
+    const manage = props.manageDnsZoneGroup ?? true;
+    if (manage && zoneIds.length === 0) {
+      throw new InvalidPropError(
+        this,
+        'privateDnsZoneResourceIds',
+        [],
+        'is empty; pass the private DNS zones the endpoint registers in, or set manageDnsZoneGroup to false to leave the zone group to Azure Policy',
+      );
     }
+    if (!manage && zoneIds.length) {
+      throw new InvalidPropError(this, 'privateDnsZoneResourceIds', zoneIds, 'is set although manageDnsZoneGroup is false; choose one');
+    }
+    const tags = checkTags(this, props.tags);
 
     this.resource = new PrivateEndpointResource(this, 'Resource', {
       name: props.name,
@@ -148,8 +137,8 @@ export class PrivateEndpoint extends Construct {
         subresourceNames: [this.subresourceName],
         isManualConnection: false,
       },
-      ...(zoneId
-        ? { privateDnsZoneGroup: { name: 'default', privateDnsZoneIds: [zoneId] } }
+      ...(manage
+        ? { privateDnsZoneGroup: { name: 'default', privateDnsZoneIds: [...zoneIds] } }
         : { lifecycle: { ignoreChanges: [POLICY_MANAGED_ATTRIBUTE] } }),
       tags,
     });

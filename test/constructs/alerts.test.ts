@@ -1,6 +1,8 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
+import { Lazy } from '../../constructs/core';
 import { GUARDRAIL_RULES } from '../../constructs/governance';
 import { LedgerAlerts, type LedgerAlertsProps } from '../../constructs/monitoring';
 import { alertsSchema, deployedAlertRules, enabledLogAlerts } from '../../stacks/alerts-config';
@@ -304,5 +306,40 @@ describe('LedgerStack', () => {
     writeFileSync(join(outdir, 'stacks', 'acl-gen', 'cdk.tf.json'), JSON.stringify(json));
     expect(deployedAlertRules(outdir, 'acl-gen')).toEqual(stack.alerts.ruleNames);
     expect(deployedAlertRules(outdir, 'acl-missing')).toBeNull();
+  });
+});
+
+describe('LedgerAlerts with references', () => {
+  test('takes the ledger, vault, group, a webhook and alert settings that are references', () => {
+    const stack = emptyStack();
+    const group = new ResourceGroup(stack, 'Group', { name: 'rg-alerts', location: 'eastus' });
+    const ledger = new ConfidentialLedger(stack, 'Ledger', ledgerProps({ resourceGroupName: group.name }));
+    const vault = new KeyVault(stack, 'Vault', { name: 'kv-alerts', resourceGroupName: group.name, location: 'eastus', tenantId: TENANT });
+    const uri = Lazy.stringValue({ produce: () => '${var.webhook_uri}' });
+    // number attributes of another resource, unknown until apply (their meaning does not matter here).
+    const threshold = vault.resource.softDeleteRetentionDays;
+    const severity = vault.resource.softDeleteRetentionDays;
+    const windowDuration = Lazy.stringValue({ produce: () => '${var.window}' }) as 'PT5M';
+    new LedgerAlerts(stack, 'Alerts', {
+      ...alertProps(ledger.resourceId, vault.resourceId),
+      logAlerts: { serverErrors: { threshold, severity, windowDuration, evaluationFrequency: 'PT15M' } },
+      resourceGroupName: group.name,
+      resourceGroupId: group.id,
+      ledgerName: ledger.name,
+      actionGroup: { mode: 'create', name: 'ag-unit', shortName: 'acl-unit', emails: [], webhooks: [{ name: 'hook', uri }] },
+    });
+    const t = Template.synth(stack);
+    expect(t.only('azurerm_monitor_action_group').webhook_receiver).toEqual([
+      expect.objectContaining({ service_uri: '${var.webhook_uri}' }),
+    ]);
+    expect(t.only('azurerm_monitor_scheduled_query_rules_alert_v2')).toMatchObject({
+      severity: expect.stringMatching(/^\$\{azurerm_key_vault\.\w+\.soft_delete_retention_days\}$/),
+      window_duration: '${var.window}',
+      criteria: [expect.objectContaining({ threshold: expect.stringMatching(/soft_delete_retention_days\}$/) })],
+    });
+    const lockWatch = Object.values(t.resources('azurerm_monitor_activity_log_alert')).find((a: any) =>
+      a.name.endsWith('-lock-delete'),
+    ) as any;
+    expect(lockWatch.scopes).toEqual(['${azurerm_resource_group.Group.id}']);
   });
 });

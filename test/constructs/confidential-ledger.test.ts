@@ -1,5 +1,6 @@
 import { ConfidentialLedger as ConfidentialLedgerResource } from '@cdktf/provider-azurerm/lib/confidential-ledger';
 import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
+import { UserAssignedIdentity } from '@cdktf/provider-azurerm/lib/user-assigned-identity';
 import { Lazy, resolveValue } from '../../constructs/core';
 import { ACL_REGIONS, ConfidentialLedger } from '../../constructs/ledger';
 import { ADMIN, READER, TAGS, TENANT, WORKSPACE_ID, certificatePem, ledgerProps } from '../helpers/fixtures';
@@ -22,7 +23,7 @@ describe('ConfidentialLedger', () => {
   });
 
   test('renders the ledger with a Private default, the region and the merged tags', () => {
-    const resource = synthLedger({ tags: { ...ledgerProps().tags, extra: { workload: 'evidence' } } })
+    const resource = synthLedger({ tags: { ...TAGS, workload: 'evidence' } })
       .template()
       .only(LEDGER);
     expect(resource).toMatchObject({
@@ -99,7 +100,7 @@ describe('ConfidentialLedger', () => {
 
   test('fails for a role that is not a ledger role', () => {
     expect(() => synthLedger({ dataPlanePrincipals: [{ ...ADMIN, role: 'Owner' as never }] })).toThrow(
-      'test/Ledger: dataPlanePrincipals.role "Owner" is not a ledger role; allowed: Administrator, Contributor, Reader',
+      'test/Ledger: dataPlanePrincipals[0].role "Owner" is not a ledger role; allowed: Administrator, Contributor, Reader',
     );
   });
 
@@ -119,12 +120,21 @@ describe('ConfidentialLedger', () => {
   test('fails for a certificate principal that is not a certificate', () => {
     expect(() =>
       synthLedger({ dataPlanePrincipals: [ADMIN, { kind: 'certificate', certificatePem: 'not a pem', role: 'Reader' }] }),
-    ).toThrow('test/Ledger: dataPlanePrincipals.certificatePem "not a pem" is not a PEM X.509 certificate');
+    ).toThrow('test/Ledger: dataPlanePrincipals[1].certificatePem "(9 characters)" is not a PEM X.509 certificate');
+  });
+
+  test('fails for a private key given as a certificate, says so and does not echo it', () => {
+    const key = '-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg\n-----END PRIVATE KEY-----\n';
+    const attempt = () => synthLedger({ dataPlanePrincipals: [ADMIN, { kind: 'certificate', certificatePem: key, role: 'Reader' }] });
+    expect(attempt).toThrow(
+      'dataPlanePrincipals[1].certificatePem "(103 characters)" is a private key; give the certificate (public part) instead',
+    );
+    expect(attempt).not.toThrow(/MIGHAgEA/);
   });
 
   test('fails for an object id that is not a GUID', () => {
     expect(() => synthLedger({ dataPlanePrincipals: [{ ...ADMIN, objectId: 'admins' }] })).toThrow(
-      'test/Ledger: dataPlanePrincipals.objectId "admins" is not a GUID',
+      'test/Ledger: dataPlanePrincipals[0].objectId "admins" is not a GUID',
     );
   });
 
@@ -182,12 +192,6 @@ describe('ConfidentialLedger', () => {
     expect(synthLedger({ preventDestroy: true }).template().only(LEDGER).lifecycle).toEqual({ prevent_destroy: true });
   });
 
-  test('fails when a tag redefines a required one', () => {
-    expect(() => synthLedger({ tags: { ...ledgerProps().tags, extra: { owner: 'someone-else' } } })).toThrow(
-      'test/Ledger: tags.extra.owner "someone-else" redefines a required tag; set it through its own field',
-    );
-  });
-
   test('sends transactionlogs and userdefinedlogs, and no metrics, to Log Analytics', () => {
     const { ledger, template } = synthLedger();
     ledger.addDiagnosticSetting('law', { workspaceResourceId: WORKSPACE_ID });
@@ -206,6 +210,70 @@ describe('ConfidentialLedger', () => {
     expect(resolveValue(stack, ledger.identityServiceEndpoint)).toMatch(/identity_service_endpoint\}$/);
     expect(resolveValue(stack, ledger.resourceId)).toMatch(/\.id\}$/);
     expect(ledger.name).toBe('contoso-acl-unit');
+  });
+});
+
+describe('ConfidentialLedger with references from the same stack', () => {
+  test('grants data-plane and management roles to a managed identity whose ids are references', () => {
+    const stack = emptyStack();
+    const identity = new UserAssignedIdentity(stack, 'Writer', { name: 'id-writer', resourceGroupName: 'rg-unit', location: 'eastus' });
+    const ledger = new ConfidentialLedger(stack, 'Ledger', ledgerProps());
+    ledger.grantDataPlane({ kind: 'entra', objectId: identity.principalId, tenantId: identity.tenantId, role: 'Contributor' });
+    ledger.grantManagement('writer', {
+      principalId: identity.principalId,
+      roleDefinitionIdOrName: 'Reader',
+      principalType: 'ServicePrincipal',
+    });
+    const t = Template.synth(stack);
+    expect(t.only(LEDGER).azuread_based_service_principal).toContainEqual({
+      principal_id: '${azurerm_user_assigned_identity.Writer.principal_id}',
+      tenant_id: '${azurerm_user_assigned_identity.Writer.tenant_id}',
+      ledger_role_name: 'Contributor',
+    });
+    expect(t.only('azurerm_role_assignment')).toMatchObject({
+      principal_id: '${azurerm_user_assigned_identity.Writer.principal_id}',
+      role_definition_name: 'Reader',
+    });
+  });
+
+  test('takes a certificate and a role definition that are references, the role as a role definition id', () => {
+    const stack = emptyStack();
+    const pem = Lazy.stringValue({ produce: () => '${data.azurerm_key_vault_certificate.client.certificate_data}' });
+    const role = Lazy.stringValue({ produce: () => '${data.azurerm_role_definition.custom.id}' });
+    const ledger = new ConfidentialLedger(stack, 'Ledger', ledgerProps());
+    ledger.grantDataPlane({ kind: 'certificate', certificatePem: pem, role: 'Reader' });
+    ledger.grantManagement('custom', { principalId: ADMIN.objectId, roleDefinitionIdOrName: role });
+    const t = Template.synth(stack);
+    expect(t.only(LEDGER).certificate_based_security_principal).toEqual([
+      { pem_public_key: '${data.azurerm_key_vault_certificate.client.certificate_data}', ledger_role_name: 'Reader' },
+    ]);
+    expect(t.only('azurerm_role_assignment')).toMatchObject({ role_definition_id: '${data.azurerm_role_definition.custom.id}' });
+  });
+
+  test('takes a ledger type and a ledger role that are references (an Administrator by reference passes)', () => {
+    const stack = emptyStack();
+    const type = Lazy.stringValue({ produce: () => '${var.ledger_type}' }) as 'Private';
+    const role = Lazy.stringValue({ produce: () => '${var.admin_role}' }) as 'Administrator';
+    new ConfidentialLedger(stack, 'Ledger', ledgerProps({ ledgerType: type, dataPlanePrincipals: [{ ...ADMIN, role }] }));
+    expect(Template.synth(stack).only(LEDGER)).toMatchObject({
+      ledger_type: '${var.ledger_type}',
+      azuread_based_service_principal: [{ ledger_role_name: '${var.admin_role}' }],
+    });
+  });
+
+  test('still refuses a literal that is not a GUID next to references', () => {
+    const stack = emptyStack();
+    const identity = new UserAssignedIdentity(stack, 'Writer', { name: 'id-writer', resourceGroupName: 'rg-unit', location: 'eastus' });
+    const ledger = new ConfidentialLedger(stack, 'Ledger', ledgerProps());
+    expect(() => ledger.grantDataPlane({ kind: 'entra', objectId: identity.principalId, tenantId: 'contoso', role: 'Reader' })).toThrow(
+      'test/Ledger: principal.tenantId "contoso" is not a GUID',
+    );
+  });
+
+  test('takes diagnosticSettings as a prop, with names from their keys', () => {
+    const stack = emptyStack();
+    new ConfidentialLedger(stack, 'Ledger', ledgerProps({ diagnosticSettings: { law: { workspaceResourceId: WORKSPACE_ID } } }));
+    expect(Template.synth(stack).only('azurerm_monitor_diagnostic_setting').name).toBe('diag-law');
   });
 });
 
@@ -233,29 +301,5 @@ describe('ConfidentialLedger validation, further', () => {
           ledgerProps({ roleAssignments: { ops: { principalId: 'ops-team', roleDefinitionIdOrName: 'Reader' } } }),
         ),
     ).toThrow('test/Ledger: roleAssignments.ops.principalId "ops-team" is not a GUID');
-  });
-
-  test.each<[string, Record<string, string> | undefined, Partial<typeof TAGS>, string]>([
-    [
-      'an empty required tag',
-      undefined,
-      { owner: ' ' },
-      'test/Ledger: tags.owner " " is empty; every resource must carry a non-empty value',
-    ],
-    [
-      'too many tags',
-      Object.fromEntries(Array.from({ length: 47 }, (_, i) => [`t${i}`, 'v'])),
-      {},
-      "test/Ledger: tags 51 tags exceed Azure's limit of 50",
-    ],
-    [
-      'a tag name Azure refuses',
-      { 'a/b': 'v' },
-      {},
-      'test/Ledger: tags "a/b" is not a valid Azure tag name (at most 512 characters, none of <>%&\\?/)',
-    ],
-    ['a tag value over 256 characters', { long: 'v'.repeat(257) }, {}, "exceeds Azure's limit of 256 characters"],
-  ])('fails for %s', (_, extra, required, message) => {
-    expect(() => new ConfidentialLedger(emptyStack(), 'Ledger', ledgerProps({ tags: { ...TAGS, ...required, extra } }))).toThrow(message);
   });
 });

@@ -5,7 +5,7 @@ import { KeyVault, type KeyVaultProps } from '../../constructs/key-vault';
 import { ConfidentialLedger, type ConfidentialLedgerProps } from '../../constructs/ledger';
 import { LedgerAlerts, LogAnalyticsWorkspace } from '../../constructs/monitoring';
 import type { TerraformStack } from '../../constructs/core';
-import { SUBNET_ID, TAGS, TENANT, VNET_ID, alertProps, ledgerProps } from '../helpers/fixtures';
+import { SUBNET_ID, TAGS, TENANT, ZONE_ID, alertProps, ledgerProps } from '../helpers/fixtures';
 import { emptyStack, Testing } from '../helpers/template';
 
 interface Composition {
@@ -40,8 +40,7 @@ function compose(options: Composition = {}): TerraformStack {
     ...options.vault,
   });
   if (options.vaultDiagnostics !== false) vault.addDiagnosticSetting('logs', { workspaceResourceId: logs.resourceId });
-  if (options.vaultPrivateEndpoint !== false)
-    vault.addPrivateEndpoint('pe', { subnetId: SUBNET_ID, privateDnsZone: { mode: 'create', virtualNetworkIds: [VNET_ID] } });
+  if (options.vaultPrivateEndpoint !== false) vault.addPrivateEndpoint('pe', { subnetId: SUBNET_ID, privateDnsZoneResourceIds: [ZONE_ID] });
   if (options.alerts !== false) new LedgerAlerts(stack, 'Alerts', alertProps(ledger.resourceId, vault.resourceId, logs.resourceId));
   return stack;
 }

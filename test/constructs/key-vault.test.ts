@@ -1,6 +1,10 @@
 import { KeyVault as KeyVaultResource } from '@cdktf/provider-azurerm/lib/key-vault';
+import { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
+import { Subnet } from '@cdktf/provider-azurerm/lib/subnet';
+import { UserAssignedIdentity } from '@cdktf/provider-azurerm/lib/user-assigned-identity';
 import { KeyVault } from '../../constructs/key-vault';
-import { TAGS, TENANT, VNET_ID, SUBNET_ID, WORKSPACE_ID } from '../helpers/fixtures';
+import { LogAnalyticsWorkspace } from '../../constructs/monitoring';
+import { TAGS, TENANT, SUBNET_ID, WORKSPACE_ID, ZONE_ID } from '../helpers/fixtures';
 import { Template, emptyStack, Testing } from '../helpers/template';
 
 const VAULT = 'azurerm_key_vault';
@@ -69,20 +73,95 @@ describe('KeyVault', () => {
     );
   });
 
-  test('adds a private endpoint on sub-resource vault with a new zone linked to the VNet', () => {
+  test('adds a private endpoint on sub-resource vault, registered in the zone passed in', () => {
     const { vault: kv, template } = vault();
-    kv.addPrivateEndpoint('hub', { subnetId: SUBNET_ID, privateDnsZone: { mode: 'create', virtualNetworkIds: [VNET_ID] } });
+    kv.addPrivateEndpoint('hub', { subnetId: SUBNET_ID, privateDnsZoneResourceIds: [ZONE_ID] });
     const t = template();
-    expect(t.only('azurerm_private_dns_zone').name).toBe('privatelink.vaultcore.azure.net');
-    expect(t.only('azurerm_private_dns_zone_virtual_network_link')).toMatchObject({
-      virtual_network_id: VNET_ID,
-      registration_enabled: false,
-    });
+    expect(t.count('azurerm_private_dns_zone')).toBe(0);
     expect(t.only('azurerm_private_endpoint')).toMatchObject({
+      name: 'pe-kv-contoso-unit-hub',
       subnet_id: SUBNET_ID,
       private_service_connection: { subresource_names: ['vault'], is_manual_connection: false },
-      private_dns_zone_group: { private_dns_zone_ids: [expect.stringMatching(/azurerm_private_dns_zone\.[\w-]+\.id/)] },
+      private_dns_zone_group: { private_dns_zone_ids: [ZONE_ID] },
     });
+  });
+
+  test('takes roleAssignments, diagnosticSettings and privateEndpoints as props (AVM names)', () => {
+    const t = vault({
+      roleAssignments: {
+        app: { principalId: TENANT, roleDefinitionIdOrName: 'Key Vault Secrets User', principalType: 'ServicePrincipal' },
+      },
+      diagnosticSettings: { law: { workspaceResourceId: WORKSPACE_ID } },
+      privateEndpoints: { hub: { subnetId: SUBNET_ID, privateDnsZoneResourceIds: [ZONE_ID] } },
+    }).template();
+    expect(t.only('azurerm_role_assignment')).toMatchObject({
+      role_definition_name: 'Key Vault Secrets User',
+      principal_id: TENANT,
+      principal_type: 'ServicePrincipal',
+      scope: expect.stringMatching(/^\$\{azurerm_key_vault\.[\w]+\.id\}$/),
+    });
+    expect(t.only('azurerm_monitor_diagnostic_setting').name).toBe('diag-law');
+    expect(t.count('azurerm_private_endpoint')).toBe(1);
+  });
+
+  test('grants secret reads to a managed identity of the same stack (a reference)', () => {
+    const { stack, vault: kv, template } = vault();
+    const identity = new UserAssignedIdentity(stack, 'App', { name: 'id-app', resourceGroupName: 'rg-unit', location: 'eastus' });
+    kv.grantSecretsRead('app', identity.principalId, 'ServicePrincipal');
+    expect(template().only('azurerm_role_assignment')).toMatchObject({
+      principal_id: expect.stringMatching(/^\$\{azurerm_user_assigned_identity\.App\.principal_id\}$/),
+      role_definition_name: 'Key Vault Secrets User',
+    });
+  });
+
+  test('fails for a role the vault does not offer, listing the allowed ones', () => {
+    const { vault: kv } = vault();
+    expect(() => kv.grantRole('x', { principalId: TENANT, roleDefinitionIdOrName: 'Storage Blob Data Reader' })).toThrow(
+      'test/KeyVault: roleAssignments.x.roleDefinitionIdOrName "Storage Blob Data Reader" is neither a role definition id nor a known role; allowed names: Key Vault Administrator,',
+    );
+  });
+
+  test('gives two diagnostic settings and two endpoints distinct Azure names, and refuses a repeated explicit name', () => {
+    const { vault: kv, template } = vault();
+    kv.addDiagnosticSetting('a', { workspaceResourceId: WORKSPACE_ID });
+    kv.addDiagnosticSetting('b', { workspaceResourceId: WORKSPACE_ID, logCategories: ['AuditEvent'] });
+    kv.addPrivateEndpoint('a', { subnetId: SUBNET_ID, privateDnsZoneResourceIds: [ZONE_ID] });
+    kv.addPrivateEndpoint('b', { subnetId: SUBNET_ID, privateDnsZoneResourceIds: [ZONE_ID] });
+    const t = template();
+    expect(Object.values(t.resources('azurerm_monitor_diagnostic_setting')).map((d) => d.name)).toEqual(['diag-a', 'diag-b']);
+    expect(Object.values(t.resources('azurerm_private_endpoint')).map((d) => d.name)).toEqual([
+      'pe-kv-contoso-unit-a',
+      'pe-kv-contoso-unit-b',
+    ]);
+    expect(() => kv.addDiagnosticSetting('c', { workspaceResourceId: WORKSPACE_ID, name: 'diag-a' })).toThrow(
+      'test/KeyVault: diagnosticSettings.c.name "diag-a" is already used on this resource; give each a name of its own',
+    );
+  });
+
+  test('accepts a name, subnet, workspace and principal that are references to resources in the same stack', () => {
+    const { stack, template } = { stack: emptyStack(), template: () => Template.synth(stack) };
+    const group = new ResourceGroup(stack, 'Group', { name: 'rg-ref', location: 'eastus' });
+    const subnet = new Subnet(stack, 'Subnet', {
+      name: 'snet',
+      resourceGroupName: group.name,
+      virtualNetworkName: 'vnet',
+      addressPrefixes: ['10.0.0.0/24'],
+    });
+    const logs = new LogAnalyticsWorkspace(stack, 'Logs', { name: group.name, resourceGroupName: group.name, location: group.location });
+    const identity = new UserAssignedIdentity(stack, 'App', { name: 'id-app', resourceGroupName: group.name, location: group.location });
+    new KeyVault(stack, 'KeyVault', {
+      name: group.name,
+      resourceGroupName: group.name,
+      location: group.location,
+      tenantId: identity.tenantId,
+      roleAssignments: { app: { principalId: identity.principalId, roleDefinitionIdOrName: 'Key Vault Secrets User' } },
+      diagnosticSettings: { law: { workspaceResourceId: logs.resourceId } },
+      privateEndpoints: { hub: { subnetId: subnet.id, privateDnsZoneResourceIds: [ZONE_ID] } },
+    });
+    const t = template();
+    expect(t.only('azurerm_key_vault').name).toBe('${azurerm_resource_group.Group.name}');
+    expect(t.only('azurerm_private_endpoint').name).toBe('pe-${azurerm_resource_group.Group.name}-hub');
+    expect(t.only('azurerm_monitor_diagnostic_setting').log_analytics_workspace_id).toMatch(/^\$\{azurerm_log_analytics_workspace\./);
   });
 
   test('adds a lock only when asked', () => {

@@ -1,3 +1,5 @@
+import { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
+import { Lazy } from '../../constructs/core';
 import { DiagnosticSetting, LogAnalyticsWorkspace } from '../../constructs/monitoring';
 import { TAGS, WORKSPACE_ID } from '../helpers/fixtures';
 import { Template, emptyStack } from '../helpers/template';
@@ -40,11 +42,46 @@ describe('DiagnosticSetting', () => {
   });
 });
 
+describe('DiagnosticSetting with references', () => {
+  test('takes a target, a workspace and a category that are references', () => {
+    const stack = emptyStack();
+    const group = new ResourceGroup(stack, 'Group', { name: 'rg-logs', location: 'eastus' });
+    const logs = new LogAnalyticsWorkspace(stack, 'Logs', { name: 'log-unit', resourceGroupName: group.name, location: group.location });
+    const category = Lazy.stringValue({ produce: () => '${var.category}' });
+    new DiagnosticSetting(stack, 'D', {
+      targetResourceId: group.id,
+      targetResourceType: 'Microsoft.KeyVault/vaults',
+      workspaceResourceId: logs.resourceId,
+      logCategories: [category],
+      metricCategories: [],
+    });
+    expect(Template.synth(stack).only('azurerm_monitor_diagnostic_setting')).toMatchObject({
+      target_resource_id: '${azurerm_resource_group.Group.id}',
+      log_analytics_workspace_id: expect.stringMatching(/^\$\{azurerm_log_analytics_workspace\.\w+\.id\}$/),
+      enabled_log: [{ category: '${var.category}' }],
+    });
+  });
+});
+
 describe('LogAnalyticsWorkspace', () => {
   test('fails for a name Azure refuses', () => {
     expect(
       () => new LogAnalyticsWorkspace(emptyStack(), 'L', { name: 'log', resourceGroupName: 'rg', location: 'eastus', tags: TAGS }),
     ).toThrow('test/L: name "log" must be 4–63 letters, digits or hyphens, starting and ending with a letter or digit');
+  });
+
+  test('takes a name that is a reference to another resource in the same stack, and a lock', () => {
+    const stack = emptyStack();
+    const group = new ResourceGroup(stack, 'Group', { name: 'rg-logs', location: 'eastus' });
+    new LogAnalyticsWorkspace(stack, 'L', {
+      name: `log-${group.name}`,
+      resourceGroupName: group.name,
+      location: group.location,
+      lock: 'CanNotDelete',
+    });
+    const t = Template.synth(stack);
+    expect(t.only('azurerm_log_analytics_workspace').name).toBe('log-${azurerm_resource_group.Group.name}');
+    expect(t.only('azurerm_management_lock').scope).toMatch(/^\$\{azurerm_log_analytics_workspace\.\w+\.id\}$/);
   });
 
   test('defaults to 90 days of retention', () => {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { TagSet } from '../../constructs/governance';
+import type { Tags } from '../../constructs/governance';
 import type { ConfidentialLedgerProps, EntraLedgerPrincipal } from '../../constructs/ledger';
 import type { LedgerAlertsProps } from '../../constructs/monitoring';
 
@@ -17,7 +17,7 @@ export const READER: EntraLedgerPrincipal = {
   tenantId: TENANT,
   role: 'Reader',
 };
-export const TAGS: TagSet = { environment: 'unit', owner: 'platform', costCenter: 'CC-1', dataClassification: 'internal' };
+export const TAGS: Tags = { environment: 'unit', owner: 'platform', 'cost-center': 'CC-1', 'data-classification': 'internal' };
 
 export const certificatePem = (name: 'alice' | 'bob'): string =>
   readFileSync(join(__dirname, '..', 'fixtures', 'certs', `${name}.pem`), 'utf8');
@@ -35,6 +35,8 @@ export const WORKSPACE_ID =
   '/subscriptions/e2b4d6f8-0a1c-4e3b-8d5f-7a9c1e3b5d04/resourceGroups/rg-mon/providers/Microsoft.OperationalInsights/workspaces/law';
 export const SUBNET_ID =
   '/subscriptions/e2b4d6f8-0a1c-4e3b-8d5f-7a9c1e3b5d04/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet-a/subnets/snet-pe';
+export const ZONE_ID =
+  '/subscriptions/e2b4d6f8-0a1c-4e3b-8d5f-7a9c1e3b5d04/resourceGroups/rg-dns/providers/Microsoft.Network/privateDnsZones/privatelink.vaultcore.azure.net';
 export const VNET_ID =
   '/subscriptions/e2b4d6f8-0a1c-4e3b-8d5f-7a9c1e3b5d04/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet-a';
 

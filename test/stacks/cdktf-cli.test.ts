@@ -37,7 +37,7 @@ describe(`npx cdktf synth${CDKTF_CLI_SKIPPED}`, () => {
     const out = mkdtempSync(join(tmpdir(), 'acl-cli-'));
     const run = cdktf(out, { ACL_ENVIRONMENTS_DIR: dir });
     expect(run.status).not.toBe(0);
-    expect(run.stdout + run.stderr).toContain('[ACL-L1] ledger_type is "Public"');
+    expect(run.stdout + run.stderr).toContain('prod.json: ledger.type "Public" breaks guardrail ACL-L1');
     expect(existsSync(join(out, 'stacks'))).toBe(false);
   });
 });

@@ -110,7 +110,7 @@ describe('environment files', () => {
   test('fails for a file that is not JSON', () => {
     const dir = copyEnvironments();
     writeFileSync(join(dir, 'dev.json'), '{ "tier": ');
-    expect(() => loadEnvironments(dir)).toThrow(/dev\.json: is not valid JSON \(/);
+    expect(() => loadEnvironments(dir)).toThrow(/dev\.json: is not valid JSON: 1:11: value expected/);
   });
 
   test('fails for an environment name that cannot become a stack name', () => {

@@ -83,7 +83,7 @@ describe('synthAll', () => {
       'a bad ledger name',
       'test',
       (c) => (c.ledger.name = 'Contoso_Ledger'),
-      /test\.json: acl-test\/Ledger: name "Contoso_Ledger" is not a valid ledger name/,
+      /test\.json: ledger\.name "Contoso_Ledger" is not a valid ledger name/,
     ],
     [
       'a bad role',
@@ -92,12 +92,7 @@ describe('synthAll', () => {
       /dev\.json: ledger\.principals\[0\]\.role "Owner" is not allowed/,
     ],
     ['an unknown key', 'dev', (c) => (c.ledger.replicas = 3), /dev\.json: ledger: unknown key 'replicas'/],
-    [
-      'a prod guardrail violation',
-      'prod',
-      (c) => (c.ledger.type = 'Public'),
-      /acl-prod\/Ledger\/Resource: \[ACL-L1\] ledger_type is "Public"/,
-    ],
+    ['a prod guardrail violation', 'prod', (c) => (c.ledger.type = 'Public'), /prod\.json: ledger\.type "Public" breaks guardrail ACL-L1/],
     [
       'a residency breach',
       'dev',
