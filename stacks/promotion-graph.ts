@@ -23,7 +23,8 @@ export function graphProblems(nodes: readonly GraphNode[], known: readonly strin
     node.promotesFrom.forEach((from, i) => {
       const at = `${node.file}: promotesFrom[${i}]`;
       if (from === node.name) problems.push(`${at}: '${from}' is this environment itself; an environment cannot be promoted from itself`);
-      else if (!names.includes(from)) problems.push(`${at}: '${from}' is not an environment (known: ${names.join(', ')})`);
+      else if (!names.includes(from))
+        problems.push(`${at}: '${from}' is not an environment (known: ${names.filter((n) => n !== node.name).join(', ')})`);
       else if (node.promotesFrom.indexOf(from) !== i) problems.push(`${at}: '${from}' is listed twice`);
     });
   }
@@ -51,25 +52,32 @@ function cycles(nodes: readonly GraphNode[]): GraphNode[][] {
       at = byName.get(at)!.promotesFrom.find((p) => stuck.has(p))!;
     }
     const cycle = path.slice(path.indexOf(at)).reverse();
+    // start at the first name, so that the same cycle always reads the same.
+    const first = cycle.indexOf([...cycle].sort()[0]);
     const key = [...cycle].sort().join(' ');
     if (!found.has(key))
       found.set(
         key,
-        cycle.map((name) => byName.get(name)!),
+        [...cycle.slice(first), ...cycle.slice(0, first)].map((name) => byName.get(name)!),
       );
   }
   return [...found.values()];
 }
 
-/** Depth of every node that a topological walk reaches: 0 for a root, else 1 + its deepest predecessor. */
+/**
+ * Depth of every node that a topological walk reaches: 0 for a root, else 1 + its deepest
+ * predecessor. A predecessor outside `nodes` (its file failed to load) counts as absent.
+ */
 function depths(nodes: readonly GraphNode[]): Map<string, number> {
+  const present = new Set(nodes.map((n) => n.name));
   const depth = new Map<string, number>();
   let progress = true;
   while (progress) {
     progress = false;
     for (const node of nodes) {
-      if (depth.has(node.name) || !node.promotesFrom.every((p) => depth.has(p))) continue;
-      depth.set(node.name, Math.max(-1, ...node.promotesFrom.map((p) => depth.get(p)!)) + 1);
+      const from = node.promotesFrom.filter((p) => present.has(p));
+      if (depth.has(node.name) || !from.every((p) => depth.has(p))) continue;
+      depth.set(node.name, Math.max(-1, ...from.map((p) => depth.get(p)!)) + 1);
       progress = true;
     }
   }
