@@ -105,6 +105,7 @@ describe('GitHub Actions workflows', () => {
       return {
         status: run.status,
         stdout: run.stdout,
+        summary: run.status === 0 ? readFileSync(files.GITHUB_STEP_SUMMARY, 'utf8') : '',
         outputs: Object.fromEntries(
           outputs.map((line) => [line.slice(0, line.indexOf('=')), JSON.parse(line.slice(line.indexOf('=') + 1))]),
         ),
@@ -113,8 +114,9 @@ describe('GitHub Actions workflows', () => {
 
     test('a fan-out to two prod regions deploys them in one wave, each promoted from test', () => {
       const dir = writeEnvironmentGraph({ dev: [], test: ['dev'], 'prod-weu': ['test'], 'prod-neu': ['test'] });
-      const { status, outputs } = runList(dir);
+      const { status, outputs, summary } = runList(dir);
       expect(status).toBe(0);
+      expect(summary).toMatch(/^### Environments in promotion order\n```\nwave +environment[\s\S]*\n2 +prod-weu +test[\s\S]*```\n$/);
       expect(outputs).toEqual({
         names: ['dev', 'test', 'prod-neu', 'prod-weu'],
         wave0: [{ name: 'dev', promoteFrom: '' }],

@@ -60,7 +60,11 @@ describe('provider and Terraform versions', () => {
           if (step.uses?.startsWith('hashicorp/setup-terraform')) installs.push(String(step.with.terraform_version));
       }
     }
-    for (const file of ['pipelines/azure-pipelines.yml', 'pipelines/templates/deploy-stage.yml']) {
+    for (const file of [
+      'pipelines/azure-pipelines.yml',
+      'pipelines/templates/environment-stages.yml',
+      'pipelines/templates/deploy-stage.yml',
+    ]) {
       for (const match of read(file).matchAll(/terraformVersion: (\S+)/g)) installs.push(match[1]);
     }
     expect(installs.length).toBe(4);
@@ -311,7 +315,11 @@ describe('Node versions', () => {
           if (step.uses?.startsWith('actions/setup-node')) expect(step.with).toMatchObject({ 'node-version-file': '.nvmrc' });
       }
     }
-    for (const file of ['pipelines/azure-pipelines.yml', 'pipelines/templates/deploy-stage.yml']) {
+    for (const file of [
+      'pipelines/azure-pipelines.yml',
+      'pipelines/templates/environment-stages.yml',
+      'pipelines/templates/deploy-stage.yml',
+    ]) {
       const specs = [...read(file).matchAll(/versionSpec: (\S+)/g)].map((m) => m[1]);
       expect(specs.length).toBeGreaterThan(0);
       expect(new Set(specs)).toEqual(new Set([`${major}.x`]));
