@@ -22,7 +22,7 @@ describe('environment files', () => {
   test('the shipped example files are valid, dev, test and prod among them with their tiers', () => {
     // examples: more files may be added beside them without changing this test.
     const envs = loadEnvironments(ENVIRONMENTS_DIR);
-    expect(envs.map((e) => e.name)).toEqual(shippedEnvironmentNames());
+    expect(envs.map((e) => e.name).sort()).toEqual(shippedEnvironmentNames());
     expect(envs.filter((e) => ['dev', 'test', 'prod'].includes(e.name)).map((e) => [e.name, e.tier])).toEqual([
       ['dev', 'dev'],
       ['prod', 'prod'],
