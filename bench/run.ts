@@ -11,6 +11,7 @@ import { measureRestart } from './restart-load';
 import { measureVerification } from './verify-load';
 import { measureAudit } from './audit-load';
 import { measureBulkVerification } from './bulk-verify-load';
+import type { SynthScaleFigures } from './synth-scale';
 
 const REPO = join(__dirname, '..');
 const bin = (name: string) => join(REPO, 'node_modules', '.bin', name);
@@ -43,6 +44,18 @@ async function main(): Promise<void> {
   const compiled = best([join(REPO, 'dist', 'bench', 'synth-once.js')]);
   add('synth, 3 environments, in-process, compiled JS (from Node start)', `${compiled.sinceProcessStartMs} ms`, '≤ 500 ms');
   add('  of which synth itself (after module loading)', `${compiled.synthMs} ms`, '');
+  const scale = nodeJson(['--expose-gc', join(REPO, 'dist', 'bench', 'synth-scale.js')]) as unknown as SynthScaleFigures;
+  const each = (figure: (run: SynthScaleFigures['runs'][number]) => number) => scale.runs.map(figure).join(' / ');
+  const sizes = scale.runs.map((r) => r.environments).join(' / ');
+  add(`synth of ${sizes} generated environments, one process, compiled JS`, `${each((r) => r.ms)} ms`, 'report');
+  add(`  per environment at ${sizes}`, `${each((r) => r.msPerEnvironment)} ms`, '');
+  add(
+    '  per additional environment: wall / CPU time',
+    `${scale.msPerAdditionalEnvironment} / ${scale.cpuMsPerAdditionalEnvironment} ms`,
+    '≤ 25 ms',
+  );
+  add(`  ${scale.runs.at(-1)!.environments} ÷ ${scale.runs[0].environments} environments, wall time`, `${scale.ratio}×`, 'linear');
+  add('  heap / RSS after each (after a GC)', `${each((r) => r.heapMiB)} / ${each((r) => r.rssMiB)} MiB`, 'flat');
   const inProcess = best(['--import', 'tsx', join(__dirname, 'synth-once.ts')]);
   add('synth, 3 environments, in-process via tsx (`npm run synth`)', `${inProcess.sinceProcessStartMs} ms`, '');
   const cli = wall(bin('cdktf'), ['synth', '--output', mkdtempSync(join(tmpdir(), 'acl-bench-cli-'))], 1);

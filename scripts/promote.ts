@@ -1,28 +1,29 @@
 /**
- * `npm run promote -- --from dev --to test`: allows a commit into the next environment only when
- * the source environment's own ledger holds passing smoke evidence for the same commit and the
- * same synthesized stack, then records an `acl-stack/promotion/v1` attestation (with who approved
- * it) in the target environment's ledger and keeps its verified receipt next to the evidence.
- * The source ledger is the one the source environment file names, its certificate fetched live
- * from the identity service or pinned with `--source-certificate`; `--from-local-data <dir>`
- * names a stand-in local ledger instead, whose evidence counts only for a stand-in target
- * (`--local-data <dir>`). `--gate-only` checks the gate and nothing else (pipelines run it before
- * applying, when the target ledger may not exist yet).
+ * `npm run promote -- --to test`: allows a commit into an environment only when each environment it
+ * is promoted from (its `promotesFrom`, the promotion graph) holds passing smoke evidence in its own
+ * ledger for the same commit and the same synthesized stack, then records an
+ * `acl-stack/promotion/v2` attestation (with who approved it) in the target environment's ledger
+ * and keeps its verified receipt next to the evidence. `--from a,b` states the predecessors the
+ * caller expects and is refused unless they are exactly the declared ones.
+ * Each source ledger is the one its environment file names, its certificate fetched live from the
+ * identity service or pinned with `--source-certificate [<env>=]<pem>`; `--from-local-data
+ * [<env>=]<dir>` names a stand-in local ledger instead, whose evidence counts only for a stand-in
+ * target (`--local-data <dir>`); without `<env>=`, the value applies to every predecessor.
+ * `--gate-only` checks the gate and nothing else (pipelines run it before applying, when the
+ * target ledger may not exist yet).
  * Exit 0 promoted (or gate passed), 3 refused, 2 bad usage, 10–18 a ledger step failed (as in smoke).
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { TIERS } from '../constructs/governance';
 import { AZURE_IDENTITY_SERVICE, fetchLedgerIdentity, identityUrl } from '../receipts/ledger-identity';
-import { EnvironmentConfigError, loadEnvironmentFile, type Environment } from '../stacks/environment-config';
+import { EnvironmentConfigError, loadEnvironments, type Environment } from '../stacks/environment-config';
 import { stackName } from '../stacks/ledger-stack';
 import { stackSha256 } from '../stacks/stack-hash';
 import { COMMON_OPTIONS, COMMON_USAGE, commonSettings, environmentName, type CommonSettings } from './cli-options';
 import { recordAttestation } from './delivery/attestation';
 import { resolveApproval } from './delivery/approver';
-import { PromotionRefused, passingEvidence, type SourceLedger } from './delivery/evidence-gate';
-import { certificateSha256, ledgerLabel } from './smoke/evidence';
+import { PromotionRefused, passingEvidence, type ContentsProof, type SourceLedger } from './delivery/evidence-gate';
+import { certificateSha256, ledgerLabel, type Evidence } from './smoke/evidence';
 import { rereadEntry, type LedgerCredential } from './smoke/protocol';
 import type { SmokeResult } from './smoke/run-smoke';
 import { StepFailure } from './smoke/steps';
@@ -30,36 +31,94 @@ import { connectEnvironment, prepareLocalSmoke } from './smoke/targets';
 
 export const PROMOTION_REFUSED_EXIT_CODE = 3;
 
+/** A setting for every predecessor (a plain value) or per predecessor (keyed by environment name). */
+export type PerSource = string | Readonly<Record<string, string>>;
+
 export interface PromoteOptions extends CommonSettings {
-  readonly from: string;
   readonly to: string;
+  /** the predecessors the caller expects; refused unless exactly the declared ones. @default - the declared ones */
+  readonly from?: readonly string[];
   /** who approved, when not read from the pipeline's approvals (see {@link resolveApproval}). */
   readonly approver?: string;
-  /** a local ledger standing in for the source environment's ledger. @default - its Azure ledger */
-  readonly fromLocalData?: string;
-  /** a PEM file pinning the source ledger's identity certificate, for gates without network access. @default - fetched live */
-  readonly sourceCertificate?: string;
+  /** a local ledger standing in for a source environment's ledger. @default - its Azure ledger */
+  readonly fromLocalData?: PerSource;
+  /** a PEM file pinning a source ledger's identity certificate, for gates without network access. @default - fetched live */
+  readonly sourceCertificate?: PerSource;
   readonly report: (line: string) => void;
 }
 
+/** One predecessor's passing evidence, as the gate found and checked it. */
+export interface PassedSource {
+  readonly source: Environment;
+  readonly sourceStack: string | null;
+  readonly sourceLedger: SourceLedger;
+  readonly evidence: Evidence;
+  readonly dir: string;
+  readonly contentsProof: ContentsProof;
+}
+
+const forSource = (setting: PerSource | undefined, name: string): string | undefined =>
+  typeof setting === 'string' ? setting : setting?.[name];
+
 /**
- * The gate: the target must be the next tier, and the source environment's ledger must hold
- * passing smoke evidence for this commit and its stack as this commit synthesizes it. Throws
- * {@link PromotionRefused} otherwise.
+ * The gate: the target must be promoted from its declared predecessors (a fan-in from each), and
+ * each predecessor's ledger must hold passing smoke evidence for this commit and its stack as this
+ * commit synthesizes it. Throws {@link PromotionRefused} otherwise, naming every failing predecessor.
  */
-export async function promotionGate(options: Omit<PromoteOptions, 'approver' | 'report'>) {
-  const source = loadEnvironmentFile(join(options.environmentsDir, `${options.from}.json`));
-  const target = loadEnvironmentFile(join(options.environmentsDir, `${options.to}.json`));
-  if (TIERS.indexOf(target.tier) !== TIERS.indexOf(source.tier) + 1) {
+export async function promotionGate(
+  options: Omit<PromoteOptions, 'approver' | 'report'>,
+): Promise<{ target: Environment; passed: PassedSource[] }> {
+  const environments = loadEnvironments(options.environmentsDir);
+  const target = environments.find((e) => e.name === options.to);
+  if (!target) {
+    throw new PromotionRefused(`${options.to} is not an environment (known: ${environments.map((e) => e.name).join(', ')})`);
+  }
+  const declared = target.promotesFrom;
+  if (declared.length === 0) {
     throw new PromotionRefused(
-      `${options.from} (tier ${source.tier}) can only be promoted to the next tier, not to ${options.to} (tier ${target.tier}); the order is ${TIERS.join(' → ')}`,
+      `${target.name} is a first environment (${target.file}: promotesFrom is empty): nothing is promoted into it`,
+    );
+  }
+  const unexpected = (options.from ?? []).filter((f) => !declared.includes(f));
+  if (unexpected.length) {
+    throw new PromotionRefused(
+      `${target.name} is not promoted from ${unexpected.join(', ')}; it is promoted from ${declared.join(', ')} only (${target.file}: promotesFrom)`,
+    );
+  }
+  const missing = options.from ? declared.filter((d) => !options.from!.includes(d)) : [];
+  if (missing.length) {
+    throw new PromotionRefused(
+      `${target.name} is promoted from ${declared.join(' and ')}, and needs passing evidence from each; --from leaves out ${missing.join(', ')}`,
     );
   }
   if (options.fromLocalData && !options.localData) {
     throw new PromotionRefused(
-      `evidence from the stand-in ledger in ${options.fromLocalData} never counts for the Azure environment ${options.to}: promote into a stand-in (--local-data <dir>) or gate on ${options.from}'s Azure ledger`,
+      `evidence from the stand-in ledger in ${Object.values(typeof options.fromLocalData === 'string' ? { all: options.fromLocalData } : options.fromLocalData).join(', ')} never counts for the Azure environment ${target.name}: promote into a stand-in (--local-data <dir>) or gate on the predecessors' Azure ledgers`,
     );
   }
+  const passed: PassedSource[] = [];
+  const refusals: string[] = [];
+  for (const name of declared) {
+    const source = environments.find((e) => e.name === name)!;
+    try {
+      passed.push(await sourceGate(options, source));
+    } catch (error) {
+      if (!(error instanceof PromotionRefused)) throw error;
+      refusals.push(error.message);
+    }
+  }
+  if (refusals.length) {
+    throw new PromotionRefused(
+      declared.length > 1
+        ? `${target.name} is promoted from ${declared.join(' and ')} and needs passing evidence from each:\n${refusals.join('\n')}`
+        : refusals[0],
+    );
+  }
+  return { target, passed };
+}
+
+/** One predecessor's passing evidence from its own ledger. */
+async function sourceGate(options: Omit<PromoteOptions, 'approver' | 'report'>, source: Environment): Promise<PassedSource> {
   const sourceStack = stackSha256(options.cdktfOut, stackName(source.name));
   const ledger = await openSourceLedger(options, source);
   try {
@@ -70,7 +129,7 @@ export async function promotionGate(options: Omit<PromoteOptions, 'approver' | '
       stackSha256: sourceStack,
       source: ledger.source,
     });
-    return { source, target, sourceStack, sourceLedger: ledger.source, ...passing };
+    return { source, sourceStack, sourceLedger: ledger.source, ...passing };
   } finally {
     await ledger.stop();
   }
@@ -87,12 +146,14 @@ async function openSourceLedger(
       rereadEntry({ ledgerEndpoint: endpoint }, certificate, credential, entry).catch((error: Error) => {
         throw new Error(error instanceof StepFailure ? error.reason : error.message);
       });
-  if (options.fromLocalData) {
-    const local = await prepareLocalSmoke(options.fromLocalData, options);
+  const fromLocalData = forSource(options.fromLocalData, environment.name);
+  const sourceCertificate = forSource(options.sourceCertificate, environment.name);
+  if (fromLocalData) {
+    const local = await prepareLocalSmoke(fromLocalData, options);
     const certificate = readFileSync(local.info.serviceCertificatePath, 'utf8');
     return {
       source: {
-        description: `the stand-in local ledger in ${options.fromLocalData}`,
+        description: `the stand-in local ledger in ${fromLocalData}`,
         ledgerId: local.info.ledgerId,
         ledgerEndpoint: local.info.ledgerEndpoint,
         serviceCertificate: certificate,
@@ -106,9 +167,9 @@ async function openSourceLedger(
   const endpoint = `https://${name}.confidential-ledger.azure.com`;
   let certificate: string;
   let how: string;
-  if (options.sourceCertificate) {
-    certificate = readPinnedCertificate(options.sourceCertificate);
-    how = `certificate pinned in ${options.sourceCertificate}`;
+  if (sourceCertificate) {
+    certificate = readPinnedCertificate(sourceCertificate);
+    how = `certificate pinned in ${sourceCertificate}`;
   } else {
     certificate = await fetchLedgerIdentity(identityUrl(name)).catch((error: Error) => {
       throw new PromotionRefused(
@@ -142,13 +203,16 @@ function readPinnedCertificate(path: string): string {
   return pem;
 }
 
+/** One line per predecessor: what passed, where, and how its contents are proven. */
+function describePassed(options: Pick<PromoteOptions, 'commit'>, p: PassedSource): string {
+  return `${p.source.name} passed its smoke test for commit ${options.commit} on ${ledgerLabel(p.evidence.ledger)} (transaction ${p.evidence.transactionId}, contents proven by ${p.contentsProof}, ${p.dir})`;
+}
+
 /** Checks the gate, then records the promotion, with who approved it, in the target's ledger. */
 export async function promote(options: PromoteOptions): Promise<SmokeResult> {
-  const { source, target, sourceStack, sourceLedger, evidence, dir, contentsProof } = await promotionGate(options);
+  const { target, passed } = await promotionGate(options);
   const approval = await resolveApproval(target.name, options.approver);
-  options.report(
-    `gate: ${source.name} passed its smoke test for commit ${options.commit} on ${ledgerLabel(evidence.ledger)} (transaction ${evidence.transactionId}, contents proven by ${contentsProof}, ${dir})`,
-  );
+  for (const p of passed) options.report(`gate: ${describePassed(options, p)}`);
   options.report(`approved by ${approval.approvers.join(', ')} (${approval.source})`);
   return recordAttestation({
     ...options,
@@ -156,27 +220,41 @@ export async function promote(options: PromoteOptions): Promise<SmokeResult> {
     kind: 'promotion',
     stackSha256: stackSha256(options.cdktfOut, stackName(target.name)),
     claims: {
-      from: source.name,
+      from: passed.map((p) => p.source.name),
       to: target.name,
       approvers: approval.approvers,
       approvalSource: approval.source,
-      sourceStackSha256: sourceStack,
-      sourceEvidence: {
-        transactionId: evidence.transactionId,
-        ledgerId: sourceLedger.ledgerId,
-        ledgerEndpoint: sourceLedger.ledgerEndpoint,
-        serviceCertificateSha256: certificateSha256(sourceLedger.serviceCertificate),
-        standIn: sourceLedger.standIn,
-        contentsProof,
-      },
+      sourceEvidence: passed.map((p) => ({
+        environment: p.source.name,
+        stackSha256: p.sourceStack,
+        transactionId: p.evidence.transactionId,
+        ledgerId: p.sourceLedger.ledgerId,
+        ledgerEndpoint: p.sourceLedger.ledgerEndpoint,
+        serviceCertificateSha256: certificateSha256(p.sourceLedger.serviceCertificate),
+        standIn: p.sourceLedger.standIn,
+        contentsProof: p.contentsProof,
+      })),
     },
   });
 }
 
+/** `dir` for every predecessor, or `env=dir` for one; repeated for several. */
+function perSource(option: string, values: readonly string[] | undefined): PerSource | undefined {
+  if (!values?.length) return undefined;
+  if (values.length === 1 && !values[0].includes('=')) return values[0];
+  return Object.fromEntries(
+    values.map((value) => {
+      const at = value.indexOf('=');
+      if (at < 1) throw new Error(`--${option} '${value}': with several values, give each as <env>=<path>`);
+      return [environmentName(option, value.slice(0, at)), value.slice(at + 1)];
+    }),
+  );
+}
+
 async function main(): Promise<number> {
   const usage =
-    'usage: promote --from <env> --to <env> [--approver <who>] [--gate-only]\n' +
-    '  [--from-local-data <dir>: a stand-in local ledger for the source] [--source-certificate <pem>: pin the source ledger offline]\n' +
+    'usage: promote --to <env> [--from <env>[,<env>...]: the predecessors you expect] [--approver <who>] [--gate-only]\n' +
+    '  [--from-local-data [<env>=]<dir>: a stand-in local ledger for a source] [--source-certificate [<env>=]<pem>: pin a source ledger offline]\n' +
     `  ${COMMON_USAGE}`;
   let options: PromoteOptions;
   let gateOnly: boolean;
@@ -187,19 +265,19 @@ async function main(): Promise<number> {
         from: { type: 'string' },
         to: { type: 'string' },
         approver: { type: 'string' },
-        'from-local-data': { type: 'string' },
-        'source-certificate': { type: 'string' },
+        'from-local-data': { type: 'string', multiple: true },
+        'source-certificate': { type: 'string', multiple: true },
         'gate-only': { type: 'boolean' },
       },
     });
     gateOnly = values['gate-only'] ?? false;
     options = {
       ...commonSettings(values),
-      from: environmentName('from', values.from),
       to: environmentName('to', values.to),
+      from: values.from?.split(',').map((name) => environmentName('from', name.trim())),
       approver: values.approver,
-      fromLocalData: values['from-local-data'],
-      sourceCertificate: values['source-certificate'],
+      fromLocalData: perSource('from-local-data', values['from-local-data']),
+      sourceCertificate: perSource('source-certificate', values['source-certificate']),
       report: (line) => console.log(line),
     };
   } catch (error) {
@@ -208,17 +286,13 @@ async function main(): Promise<number> {
   }
   try {
     if (gateOnly) {
-      const { evidence, dir, contentsProof } = await promotionGate(options);
-      console.log(
-        `gate passed: ${options.from} passed its smoke test for commit ${options.commit} on ${ledgerLabel(evidence.ledger)} (transaction ${evidence.transactionId}, contents proven by ${contentsProof}, ${dir})`,
-      );
+      const { passed } = await promotionGate(options);
+      for (const p of passed) console.log(`gate passed: ${describePassed(options, p)}`);
       return 0;
     }
     const result = await promote(options);
     if (result.ok)
-      console.log(
-        `\npromoted ${options.from} → ${options.to}: attestation ${result.transactionId}, receipt verified\nevidence: ${result.evidenceDir}`,
-      );
+      console.log(`\npromoted into ${options.to}: attestation ${result.transactionId}, receipt verified\nevidence: ${result.evidenceDir}`);
     else console.error(`\npromotion attestation FAILED: ${result.failure?.message}`);
     return result.exitCode;
   } catch (error) {

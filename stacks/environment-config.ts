@@ -17,11 +17,14 @@ import {
 import { LOG_RETENTION_DAYS } from '../constructs/monitoring';
 import { alertsSchema } from './alerts-config';
 import { parseJson, readCertificate, readTextFile } from './config-text';
+import { graphProblems } from './promotion-graph';
 
 /*
  * The schema of one environment file, `environments/<name>.json`. Every closed set comes from the
  * construct module that owns it, so the schema, the types and the error messages never drift.
  */
+
+const ENVIRONMENT_NAME = /^[a-z][a-z0-9-]{0,19}$/;
 
 const GUID_EXAMPLE = '00000000-0000-0000-0000-000000000000';
 const guid = z.guid({ error: `must be a GUID like ${GUID_EXAMPLE}` });
@@ -91,7 +94,11 @@ const stableKey = z
 export const environmentSchema = z.strictObject({
   /** editors' JSON-schema hint; ignored. */
   $schema: z.string().optional(),
-  tier: z.enum(TIERS),
+  tier: z.enum(TIERS).describe('the guardrail class: prod is strict (every guardrail passes, no suppressions); never the promotion order'),
+  promotesFrom: z
+    .array(z.string().regex(ENVIRONMENT_NAME, { error: 'must be an environment name (the file name without .json)' }))
+    .default([])
+    .describe('the environments this one is promoted from (its predecessors in the promotion graph); empty for a first environment'),
   subscriptionId: guid,
   tenantId: guid,
   // ARM names (`westeurope`) or the portal's display names (`West Europe`), stored as ARM names.
@@ -201,8 +208,6 @@ export class EnvironmentConfigError extends Error {
   }
 }
 
-const ENVIRONMENT_NAME = /^[a-z][a-z0-9-]{0,19}$/;
-
 /**
  * Loads and validates every `*.json` file in `dir`. Reports the problems of all files at once and
  * returns nothing unless every file is valid, so no stack is built from a half-valid set.
@@ -225,6 +230,12 @@ export function loadEnvironments(dir: string): Environment[] {
     else environments.push(result);
   }
   problems.push(...crossFileProblems(environments));
+  problems.push(
+    ...graphProblems(
+      environments,
+      files.map((f) => basename(f, '.json')),
+    ),
+  );
   if (problems.length) throw new EnvironmentConfigError(problems);
   return environments;
 }

@@ -1,5 +1,5 @@
 import { Annotations, Aspects, InvalidPropError, TerraformStack, type IAspect, type IConstruct } from '../core';
-import { GUARDRAIL_RULES, GUARDRAIL_RULE_IDS, type GuardrailRule, type Tier } from './rules';
+import { GUARDRAIL_RULES, GUARDRAIL_RULE_IDS, type GuardrailRule, type Tier, isStrictTier } from './rules';
 
 /** Suppressions must say why, in at least this many characters. */
 export const MIN_SUPPRESSION_REASON_LENGTH = 20;
@@ -68,7 +68,7 @@ export class Guardrails implements IAspect {
       this.suppressed.set(s.ruleId, s.reason.trim());
     }
     // the promise auditors rely on: prod passes every rule, so nothing there may be waved through.
-    if (props.tier === 'prod' && this.suppressed.size) {
+    if (isStrictTier(props.tier) && this.suppressed.size) {
       throw new InvalidPropError(
         stack,
         'guardrails.suppressions',

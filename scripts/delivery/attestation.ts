@@ -4,7 +4,7 @@ import { connectEnvironment, type ConnectOptions } from '../smoke/targets';
 /** The kinds of attestation this project records in a ledger, with their schema and collection. */
 export const ATTESTATIONS = {
   deployment: { schema: 'acl-stack/deployment/v1', collectionId: 'acl-stack-deployments' },
-  promotion: { schema: 'acl-stack/promotion/v1', collectionId: 'acl-stack-promotions' },
+  promotion: { schema: 'acl-stack/promotion/v2', collectionId: 'acl-stack-promotions' },
 } as const;
 export type AttestationKind = keyof typeof ATTESTATIONS;
 

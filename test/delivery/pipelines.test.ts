@@ -1,14 +1,23 @@
 import { validateWorkflow } from '@action-validator/core';
-import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parse } from 'yaml';
+import { AZURE_DEVOPS_FILE, REGENERATE_COMMAND, azureDevOpsFile, listEnvironments } from '../../scripts/environments';
 import { DEPLOY_STEPS } from '../../scripts/pipeline/deploy-sequence';
-import { REPO_ROOT } from '../helpers/environments';
+import { writeEnvironmentGraph } from '../helpers/environment-sets';
+import { ENVIRONMENTS_DIR, REPO_ROOT } from '../helpers/environments';
 
 const read = (path: string) => readFileSync(join(REPO_ROOT, path), 'utf8');
 const GITHUB = ['.github/workflows/delivery.yml', '.github/workflows/deploy-environment.yml', '.github/workflows/drift.yml'];
-const ADO = ['pipelines/azure-pipelines.yml', 'pipelines/templates/deploy-stage.yml', 'pipelines/drift.yml'];
+const ADO = [
+  'pipelines/azure-pipelines.yml',
+  'pipelines/environments.yml',
+  'pipelines/templates/environment-stages.yml',
+  'pipelines/templates/deploy-stage.yml',
+  'pipelines/drift.yml',
+];
 
 describe('GitHub Actions workflows', () => {
   const delivery = parse(read(GITHUB[0]));
@@ -47,21 +56,94 @@ describe('GitHub Actions workflows', () => {
     expect(deployJob.env.ARM_USE_OIDC).toBe('true');
   });
 
-  test('plan every environment and keep the plan as an artifact', () => {
-    expect(delivery.jobs.plan.strategy.matrix.environment).toEqual(['dev', 'test', 'prod']);
+  test('plan every environment that npm run environments lists, and keep the plan as an artifact', () => {
+    expect(delivery.jobs.plan.needs).toEqual(['environments', 'test']);
+    expect(delivery.jobs.plan.strategy.matrix.environment).toBe('${{ fromJSON(needs.environments.outputs.names) }}');
     const upload = delivery.jobs.plan.steps.find((s: any) => s.uses?.startsWith('actions/upload-artifact'));
     expect(upload.with.name).toBe('plan-${{ matrix.environment }}');
     expect(JSON.stringify(delivery.jobs.plan.steps)).toContain('-out=tfplan');
   });
 
-  test('deploy dev → test → prod in order, prod only after test, each behind its environment', () => {
-    expect(delivery.jobs['deploy-dev'].needs).toBe('plan');
-    expect(delivery.jobs['deploy-test'].needs).toBe('deploy-dev');
-    expect(delivery.jobs['deploy-prod'].needs).toBe('deploy-test');
-    expect(delivery.jobs['deploy-prod'].with).toEqual({ environment: 'prod', 'promote-from': 'test' });
-    expect(delivery.jobs['deploy-test'].with).toEqual({ environment: 'test', 'promote-from': 'dev' });
+  /** The deploy-wave jobs, in order. */
+  const waveJobs = Object.keys(delivery.jobs).filter((name) => name.startsWith('deploy-wave'));
+  const listStep = delivery.jobs.environments.steps.find((s: any) => s.id === 'list');
+
+  test('deploy wave by wave: each wave a matrix of its environments, after the previous wave, each behind its own environment', () => {
+    expect(waveJobs).toEqual(waveJobs.map((_, n) => `deploy-wave${n}`));
+    waveJobs.forEach((name, n) => {
+      const job = delivery.jobs[name];
+      expect(job.needs).toEqual(['environments', n === 0 ? 'plan' : `deploy-wave${n - 1}`]);
+      expect(job.if).toContain(`needs.environments.outputs.wave${n} != '[]'`);
+      expect(job.strategy).toEqual({
+        'fail-fast': false,
+        matrix: { environment: `\${{ fromJSON(needs.environments.outputs.wave${n}) }}` },
+      });
+      expect(job.uses).toBe('./.github/workflows/deploy-environment.yml');
+      expect(job.with).toEqual({ environment: '${{ matrix.environment.name }}', 'promote-from': '${{ matrix.environment.promoteFrom }}' });
+      expect(delivery.jobs.environments.outputs[`wave${n}`]).toBe(`\${{ steps.list.outputs.wave${n} }}`);
+    });
+    // later waves inherit the main-only condition through needs: a skipped wave skips the rest.
+    expect(delivery.jobs['deploy-wave0'].if).toContain("github.ref == 'refs/heads/main'");
     expect(deployJob.environment).toBe('${{ inputs.environment }}');
-    expect(delivery.jobs['deploy-dev'].if).toContain("github.ref == 'refs/heads/main'");
+    expect(Number(listStep.env.DECLARED_WAVES)).toBe(waveJobs.length);
+  });
+
+  test('the promotion graph of environments/ fits in the declared deploy waves', () => {
+    const { waves } = listEnvironments(ENVIRONMENTS_DIR);
+    if (waves.length > waveJobs.length) {
+      throw new Error(
+        `environments/ has ${waves.length} waves (${waves.map((w) => w.join('+')).join(' → ')}) but .github/workflows/delivery.yml declares ${waveJobs.length} deploy-wave jobs: add deploy-wave${waveJobs.length}… and raise DECLARED_WAVES`,
+      );
+    }
+  });
+
+  describe("the environments job's script, run on generated sets", () => {
+    /** Runs the `list` step as the runner would, with `npm run environments` reading `dir`. */
+    const runList = (dir: string) => {
+      const runner = mkdtempSync(join(tmpdir(), 'acl-gh-runner-'));
+      const files = { GITHUB_OUTPUT: join(runner, 'output'), GITHUB_STEP_SUMMARY: join(runner, 'summary') };
+      const run = spawnSync('bash', ['-eo', 'pipefail', '-c', listStep.run], {
+        cwd: REPO_ROOT,
+        encoding: 'utf8',
+        env: { ...process.env, ...listStep.env, ...files, RUNNER_TEMP: runner, ACL_ENVIRONMENTS_DIR: dir },
+      });
+      const outputs = run.status === 0 ? readFileSync(files.GITHUB_OUTPUT, 'utf8').trim().split('\n') : [];
+      return {
+        status: run.status,
+        stdout: run.stdout,
+        summary: run.status === 0 ? readFileSync(files.GITHUB_STEP_SUMMARY, 'utf8') : '',
+        outputs: Object.fromEntries(
+          outputs.map((line) => [line.slice(0, line.indexOf('=')), JSON.parse(line.slice(line.indexOf('=') + 1))]),
+        ),
+      };
+    };
+
+    test('a fan-out to two prod regions deploys them in one wave, each promoted from test', () => {
+      const dir = writeEnvironmentGraph({ dev: [], test: ['dev'], 'prod-weu': ['test'], 'prod-neu': ['test'] });
+      const { status, outputs, summary } = runList(dir);
+      expect(status).toBe(0);
+      expect(summary).toMatch(/^### Environments in promotion order\n```\nwave +environment[\s\S]*\n2 +prod-weu +test[\s\S]*```\n$/);
+      expect(outputs).toEqual({
+        names: ['dev', 'test', 'prod-neu', 'prod-weu'],
+        wave0: [{ name: 'dev', promoteFrom: '' }],
+        wave1: [{ name: 'test', promoteFrom: 'dev' }],
+        wave2: [
+          { name: 'prod-neu', promoteFrom: 'test' },
+          { name: 'prod-weu', promoteFrom: 'test' },
+        ],
+        wave3: [],
+        wave4: [],
+      });
+    });
+
+    test('a graph deeper than the declared waves fails the job, saying what to do', () => {
+      const chain = Object.fromEntries(Array.from({ length: waveJobs.length + 1 }, (_, i) => [`e${i}`, i === 0 ? [] : [`e${i - 1}`]]));
+      const { status, stdout } = runList(writeEnvironmentGraph(chain));
+      expect(status).toBe(1);
+      expect(stdout).toContain(
+        `::error::the promotion graph has ${waveJobs.length + 1} waves; delivery.yml declares ${waveJobs.length} deploy-wave jobs: add more`,
+      );
+    });
   });
 
   test('preflight runs before plan as the plan identity, and before apply as the deploy identity (in the deploy script)', () => {
@@ -166,22 +248,55 @@ describe('GitHub drift workflow', () => {
   });
 });
 
+/**
+ * Expands `${{ each env in parameters.environments }}` over `environments` the way Azure DevOps
+ * does for the expressions our templates use: `${{ env.<field> }}`, whole or inside a string.
+ */
+function expandEach(node: any, environments: readonly Record<string, unknown>[]): any {
+  const substitute = (value: any, env: Record<string, unknown>): any => {
+    if (typeof value === 'string') {
+      const whole = /^\$\{\{ env\.(\w+) \}\}$/.exec(value);
+      if (whole) return env[whole[1]];
+      return value.replace(/\$\{\{ env\.(\w+) \}\}/g, (_, key) => String(env[key]));
+    }
+    if (Array.isArray(value)) return value.map((v) => substitute(v, env));
+    if (value && typeof value === 'object')
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [substitute(k, env), substitute(v, env)]));
+    return value;
+  };
+  const EACH = '${{ each env in parameters.environments }}';
+  if (Array.isArray(node))
+    return node.flatMap((item) =>
+      item && EACH in item ? environments.flatMap((env) => substitute(item[EACH], env)) : [expandEach(item, environments)],
+    );
+  if (node && typeof node === 'object') {
+    if (EACH in node) return Object.assign({}, ...environments.map((env) => substitute(node[EACH], env)));
+    return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, expandEach(v, environments)]));
+  }
+  return node;
+}
+
 describe('Azure DevOps pipeline', () => {
   const pipeline = parse(read(ADO[0]));
-  const template = parse(read(ADO[1]));
+  const generated = parse(read(ADO[1]));
+  const environmentStages = parse(read(ADO[2]));
+  const template = parse(read(ADO[3]));
   const stage = template.stages[0];
-  /** The deploy steps of one environment, with the template's compile-time conditions expanded. */
+  /** The stages of templates/environment-stages.yml for the environments pipelines/environments.yml holds. */
+  const stagesFor = (environments: readonly Record<string, unknown>[]): any[] => expandEach(environmentStages.stages, environments);
+  const shipped: any[] = generated.parameters[0].default;
+  const planStage = stagesFor(shipped).find((s: any) => s.stage === 'Plan');
   /** The deploy steps, with the template's compile-time loop over the predecessors expanded once. */
   const steps: any[] = (stage.jobs[0].strategy.runOnce.deploy.steps as any[]).flatMap((s) => {
     const [key] = Object.keys(s);
     return key.startsWith('${{ each from in parameters.promoteFrom }}') ? s[key] : [s];
   });
   const deployStep = steps.find((s: any) => s.task === 'AzureCLI@2' && s.inputs.inlineScript.includes('npm run deploy-environment'));
-  const driftPipeline = parse(read(ADO[2]));
+  const driftPipeline = parse(read(ADO[4]));
   const driftJob = driftPipeline.stages[0].jobs[0]['${{ each env in parameters.environments }}'][0];
   const text = (s: any) => `${s.displayName ?? ''} ${s.script ?? ''} ${s.inputs?.inlineScript ?? ''}`;
   /** Every AzureCLI@2 step that runs terraform, itself or through deploy-environment or drift, in all three files. */
-  const terraformSteps = [...pipeline.stages.find((s: any) => s.stage === 'Plan').jobs[0].steps, ...steps, ...driftJob.steps].filter(
+  const terraformSteps = [...planStage.jobs[0].steps, ...steps, ...driftJob.steps].filter(
     (s: any) => s.task === 'AzureCLI@2' && /terraform |npm run (deploy-environment|drift)/.test(s.inputs.inlineScript),
   );
 
@@ -189,16 +304,45 @@ describe('Azure DevOps pipeline', () => {
     expect(() => parse(read(file))).not.toThrow();
   });
 
-  test('runs test, plan, then dev → test → prod, each depending on the previous', () => {
-    expect(pipeline.stages.slice(0, 2).map((s: any) => s.stage)).toEqual(['Test', 'Plan']);
-    const deploys = pipeline.stages.slice(2);
-    expect(deploys.map((s: any) => [s.parameters.environment, s.parameters.dependsOn, s.parameters.promoteFrom])).toEqual([
-      ['dev', 'Plan', undefined],
-      ['test', 'Deploy_dev', ['dev']],
-      ['prod', 'Deploy_test', ['test']],
+  test(`${AZURE_DEVOPS_FILE} is in step with environments/ (else run: ${REGENERATE_COMMAND})`, () => {
+    const expected = azureDevOpsFile(listEnvironments(ENVIRONMENTS_DIR));
+    if (read(AZURE_DEVOPS_FILE) !== expected) {
+      throw new Error(`${AZURE_DEVOPS_FILE} does not match environments/: regenerate it with \`${REGENERATE_COMMAND}\` and commit it`);
+    }
+  });
+
+  test('runs test, then the generated environments: plan, then each deploy stage after its predecessors', () => {
+    expect(pipeline.stages.map((s: any) => s.stage ?? s.template)).toEqual(['Test', 'environments.yml']);
+    expect(generated.stages).toEqual([
+      { template: 'templates/environment-stages.yml', parameters: { environments: '${{ parameters.environments }}' } },
     ]);
+    expect(environmentStages.parameters).toEqual([{ name: 'environments', type: 'object' }]);
     expect(stage.stage).toBe("Deploy_${{ replace(parameters.environment, '-', '_') }}");
     expect(stage.dependsOn).toBe('${{ parameters.dependsOn }}');
+    // a fan-out to two regions and a fan-in: the stages form exactly the promotion graph.
+    const listing = listEnvironments(
+      writeEnvironmentGraph({ dev: [], test: ['dev'], 'prod-weu': ['test'], 'prod-neu': ['test'], audit: ['prod-weu', 'prod-neu'] }),
+    );
+    const environments = parse(azureDevOpsFile(listing)).parameters[0].default;
+    const stages = stagesFor(environments);
+    expect(stages[0]).toMatchObject({ stage: 'Plan', dependsOn: 'Test' });
+    expect(Object.keys(stages[0].jobs[0].strategy.matrix)).toEqual(['dev', 'test', 'prod_neu', 'prod_weu', 'audit']);
+    expect(stages[0].jobs[0].strategy.matrix.prod_weu).toEqual({
+      environment: 'prod-weu',
+      planServiceConnection: 'acl-prod-weu-plan',
+      serviceConnectionId: '$(SERVICE_CONNECTION_ID_PROD_WEU_PLAN)',
+    });
+    const deploys = stages.slice(1);
+    expect(deploys.every((d: any) => d.template === 'deploy-stage.yml')).toBe(true);
+    const stageName = (env: string) => `Deploy_${env.replace(/-/g, '_')}`;
+    expect(deploys.map((d: any) => [d.parameters.environment, d.parameters.promoteFrom, d.parameters.dependsOn])).toEqual([
+      ['dev', [], ['Plan']],
+      ['test', ['dev'], [stageName('dev')]],
+      ['prod-neu', ['test'], [stageName('test')]],
+      ['prod-weu', ['test'], [stageName('test')]],
+      ['audit', ['prod-weu', 'prod-neu'], [stageName('prod-weu'), stageName('prod-neu')]],
+    ]);
+    expect(stageName('prod-weu')).toMatch(/^[A-Za-z][A-Za-z0-9_]*$/);
   });
 
   test('deploys through approval-carrying environments, one run at a time', () => {
@@ -225,9 +369,8 @@ describe('Azure DevOps pipeline', () => {
       expect(step.inputs.addSpnToEnvironment).toBe(true);
       expect(step.inputs.inlineScript).toContain('ARM_CLIENT_ID="$servicePrincipalId"');
     }
-    const matrix = pipeline.stages.find((s: any) => s.stage === 'Plan').jobs[0].strategy.matrix;
-    for (const env of ['dev', 'test', 'prod'])
-      expect(matrix[env].serviceConnectionId).toBe(`$(SERVICE_CONNECTION_ID_${env.toUpperCase()}_PLAN)`);
+    const matrix = planStage.jobs[0].strategy.matrix;
+    for (const env of shipped) expect(matrix[env.id].serviceConnectionId).toBe(`$(SERVICE_CONNECTION_ID_${env.id.toUpperCase()}_PLAN)`);
     expect(pipeline.variables).toContainEqual({ group: 'acl-service-connections' });
   });
 
@@ -254,7 +397,7 @@ describe('Azure DevOps pipeline', () => {
   });
 
   test('preflight runs before plan as the plan identity, and before apply as the deploy identity (in the deploy script)', () => {
-    const planSteps = pipeline.stages.find((s: any) => s.stage === 'Plan').jobs[0].steps.map(text);
+    const planSteps = planStage.jobs[0].steps.map(text);
     const preflight = planSteps.findIndex((t: string) => t.includes('npm run preflight -- --env "$(environment)" --identity plan'));
     expect(preflight).toBeGreaterThanOrEqual(0);
     expect(preflight).toBeLessThan(planSteps.findIndex((t: string) => t.includes('-out=tfplan')));
@@ -267,8 +410,8 @@ describe('Azure DevOps pipeline', () => {
   });
 
   test('keeps each environment plan as an artifact', () => {
-    const plan = pipeline.stages.find((s: any) => s.stage === 'Plan').jobs[0];
-    expect(Object.keys(plan.strategy.matrix)).toEqual(['dev', 'test', 'prod']);
+    const plan = planStage.jobs[0];
+    expect(Object.keys(plan.strategy.matrix)).toEqual(shipped.map((env) => env.id));
     expect(plan.steps.find((s: any) => s.task === 'PublishPipelineArtifact@1').inputs.artifact).toBe('plan-$(environment)');
   });
 
@@ -285,13 +428,12 @@ describe('Azure DevOps pipeline', () => {
     expect(read(ADO[2])).not.toMatch(/apply|deploy-environment/);
   });
 
-  test('drift: the environments parameter names each shipped environment with its plan service connection', () => {
-    const shipped = readdirSync(join(REPO_ROOT, 'environments'))
-      .filter((f) => f.endsWith('.json'))
-      .map((f) => f.replace(/\.json$/, ''))
+  test('drift: the environments parameter names each environment of environments/ with its plan service connection', () => {
+    const names = listEnvironments(ENVIRONMENTS_DIR)
+      .environments.map(({ name }) => name)
       .sort();
     expect(driftPipeline.parameters[0].default).toEqual(
-      shipped.map((name) => ({
+      names.map((name) => ({
         name,
         planServiceConnection: `acl-${name}-plan`,
         planServiceConnectionIdVariable: `SERVICE_CONNECTION_ID_${name.toUpperCase().replace(/-/g, '_')}_PLAN`,

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readLedgerLog } from '../../local-ledger/ledger';
@@ -14,6 +14,7 @@ import { certificateSha256 } from '../../scripts/smoke/evidence';
 import { rereadEntry } from '../../scripts/smoke/protocol';
 import { prepareLocalSmoke } from '../../scripts/smoke/targets';
 import { synthAll } from '../../stacks/synth';
+import { writeEnvironmentGraph } from '../helpers/environment-sets';
 import { ENVIRONMENTS_DIR, REPO_ROOT, copyEnvironments, editEnvironment } from '../helpers/environments';
 import { independentClaimsDigest } from '../helpers/independent-claims';
 import { newDataDir } from '../helpers/local-ledger';
@@ -22,6 +23,17 @@ import { alter } from '../helpers/vectors';
 const tmp = (prefix: string) => mkdtempSync(join(tmpdir(), prefix));
 const quiet = () => undefined;
 const readJson = (path: string) => JSON.parse(readFileSync(path, 'utf8'));
+
+/** The promote CLI in a child process; asynchronous, so that stand-in ledgers in this process keep answering it. */
+const runPromote = (args: string[]) =>
+  new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+    execFile(
+      join(REPO_ROOT, 'node_modules', '.bin', 'tsx'),
+      [join(REPO_ROOT, 'scripts', 'promote.ts'), ...args],
+      { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, GITHUB_ACTIONS: '', TF_BUILD: '' } },
+      (error, stdout, stderr) => resolve({ status: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }),
+    );
+  });
 
 describe('promotion and attestations against local ledgers standing in for dev and test', () => {
   const cdktfOut = tmp('acl-promo-out-');
@@ -56,7 +68,7 @@ describe('promotion and attestations against local ledgers standing in for dev a
   const promoteOptions = (evidenceDir: string, overrides: Partial<PromoteOptions> = {}): PromoteOptions => ({
     ...base,
     evidenceDir,
-    from: 'dev',
+    from: ['dev'],
     to: 'test',
     approver: 'alice@contoso.example',
     runId: `promote-${Math.random().toString(36).slice(2)}`,
@@ -92,21 +104,24 @@ describe('promotion and attestations against local ledgers standing in for dev a
     const evidence = readJson(join(result.evidenceDir!, 'evidence.json'));
     expect(result.evidenceDir).toContain(join(evidenceDir, 'test', 'promotion-'));
     expect(JSON.parse(evidence.entry.contents)).toMatchObject({
-      schema: 'acl-stack/promotion/v1',
-      from: 'dev',
+      schema: 'acl-stack/promotion/v2',
+      from: ['dev'],
       to: 'test',
       commit: 'c0ffee',
       approvers: ['alice@contoso.example'],
       approvalSource: 'command-line',
-      sourceStackSha256: expect.stringMatching(/^[0-9a-f]{64}$/),
-      sourceEvidence: {
-        transactionId: devRun.transactionId,
-        ledgerId: 'acl-local',
-        ledgerEndpoint: dev.info.ledgerEndpoint,
-        serviceCertificateSha256: certificateSha256(readFileSync(dev.info.serviceCertificatePath, 'utf8')),
-        standIn: true,
-        contentsProof: 'claims-digest',
-      },
+      sourceEvidence: [
+        {
+          environment: 'dev',
+          stackSha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+          transactionId: devRun.transactionId,
+          ledgerId: 'acl-local',
+          ledgerEndpoint: dev.info.ledgerEndpoint,
+          serviceCertificateSha256: certificateSha256(readFileSync(dev.info.serviceCertificatePath, 'utf8')),
+          standIn: true,
+          contentsProof: 'claims-digest',
+        },
+      ],
     });
     expect(evidence.entry.collectionId).toBe('acl-stack-promotions');
     const serviceCertificate = readFileSync(join(testData, 'identity', 'service.cert.pem'), 'utf8');
@@ -143,15 +158,12 @@ describe('promotion and attestations against local ledgers standing in for dev a
     );
   });
 
-  test('is refused for a failed smoke run and for skipping a tier', async () => {
+  test('is refused for a failed smoke run', async () => {
     const evidenceDir = tmp('acl-ev-');
     const run = await smokeDev(evidenceDir);
     const file = join(run.evidenceDir!, 'evidence.json');
     writeFileSync(file, JSON.stringify({ ...readJson(file), ok: false }));
     await expect(promote(promoteOptions(evidenceDir))).rejects.toThrow(/the smoke test failed/);
-    await expect(promote(promoteOptions(evidenceDir, { to: 'prod' }))).rejects.toThrow(
-      'dev (tier dev) can only be promoted to the next tier, not to prod (tier prod)',
-    );
   });
 
   describe('refuses any edit to a genuine evidence package, naming it', () => {
@@ -184,7 +196,12 @@ describe('promotion and attestations against local ledgers standing in for dev a
       ['the transaction id', (e) => (e.transactionId = '2.1'), /receipt check 'transaction' failed/],
       [
         'the receipt signature',
-        (e) => (e.receipt.receipt.signature = alter(e.receipt.receipt.signature)),
+        // one bit inside the signature's value: an edited base64 padding character would fail as 'format' instead.
+        (e) => {
+          const signature = Buffer.from(e.receipt.receipt.signature, 'base64');
+          signature[10] ^= 1;
+          e.receipt.receipt.signature = signature.toString('base64');
+        },
         /receipt check 'signature' failed/,
       ],
       [
@@ -240,7 +257,7 @@ describe('promotion and attestations against local ledgers standing in for dev a
     });
 
     test('the untouched package passes', async () => {
-      await expect(promotionGate(promoteOptions(golden))).resolves.toMatchObject({ contentsProof: 'claims-digest' });
+      await expect(promotionGate(promoteOptions(golden))).resolves.toMatchObject({ passed: [{ contentsProof: 'claims-digest' }] });
     });
   });
 
@@ -284,7 +301,7 @@ describe('promotion and attestations against local ledgers standing in for dev a
       expect(evidence).toMatchObject({ apiVersion: '2022-05-13', verification: { contentsBound: false, claimsDigest: '0'.repeat(64) } });
       expect(readFileSync(join(run.evidenceDir!, 'summary.md'), 'utf8')).toContain('does NOT bind the entry’s contents');
       await expect(promotionGate(promoteOptions(evidenceDir, { fromLocalData: oldData }))).resolves.toMatchObject({
-        contentsProof: 're-read',
+        passed: [{ contentsProof: 're-read' }],
       });
 
       // the issue's attack on unbound evidence: the receipt still verifies, the ledger says otherwise.
@@ -361,18 +378,8 @@ describe('promotion and attestations against local ledgers standing in for dev a
   });
 
   describe('promote CLI', () => {
-    // asynchronous: the stand-in ledgers run in this process and must keep answering the child.
-    const run = (args: string[]) =>
-      new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-        execFile(
-          join(REPO_ROOT, 'node_modules', '.bin', 'tsx'),
-          [join(REPO_ROOT, 'scripts', 'promote.ts'), ...args],
-          { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, GITHUB_ACTIONS: '', TF_BUILD: '' } },
-          (error, stdout, stderr) => resolve({ status: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }),
-        );
-      });
     const gate = (evidenceDir: string, extra: string[]) =>
-      run([
+      runPromote([
         '--gate-only',
         '--from',
         'dev',
@@ -410,7 +417,118 @@ describe('promotion and attestations against local ledgers standing in for dev a
     });
 
     test('exits 2 for bad usage', async () => {
-      expect((await run(['--from', 'dev'])).status).toBe(2);
+      expect((await runPromote(['--from', 'dev'])).status).toBe(2);
     });
+  });
+});
+
+describe('promotion follows the promotion graph (a generated set with a fan-out and a fan-in)', () => {
+  // build → {east, west} → prod: prod is promoted from east AND west.
+  const environmentsDir = writeEnvironmentGraph({ build: [], east: ['build'], west: ['build'], prod: ['east', 'west'] });
+  const cdktfOut = tmp('acl-graph-out-');
+  synthAll({ environmentsDir, outdir: cdktfOut });
+  const data = { east: newDataDir(), west: newDataDir(), prod: newDataDir() };
+  const running: RunningLedger[] = [];
+  beforeAll(async () => {
+    for (const dir of [data.east, data.west]) running.push(await startLocalLedger({ dataDir: dir }));
+  });
+  afterAll(() => Promise.all(running.map((l) => l.stop())));
+  const base = { environmentsDir, cdktfOut, commit: 'c0ffee', report: quiet };
+  const smokeIn = (evidenceDir: string, env: 'east' | 'west') =>
+    smoke({
+      ...base,
+      env,
+      evidenceDir,
+      runId: `smoke-${env}`,
+      localData: data[env],
+      commitTimeoutMs: 5000,
+      receiptTimeoutMs: 5000,
+    });
+  const options = (evidenceDir: string, overrides: Partial<PromoteOptions> = {}): PromoteOptions => ({
+    ...base,
+    evidenceDir,
+    to: 'prod',
+    approver: 'alice@contoso.example',
+    runId: `promote-${Math.random().toString(36).slice(2)}`,
+    fromLocalData: { east: data.east, west: data.west },
+    localData: data.prod,
+    ...overrides,
+  });
+  let bothPassed: string;
+  beforeAll(async () => {
+    bothPassed = tmp('acl-ev-both-');
+    expect((await smokeIn(bothPassed, 'east')).ok).toBe(true);
+    expect((await smokeIn(bothPassed, 'west')).ok).toBe(true);
+  });
+  /** A copy of the evidence of both predecessors, with `west`'s changed or removed. */
+  const withWest = (change: 'missing' | 'failed'): string => {
+    const dir = tmp('acl-ev-');
+    cpSync(bothPassed, dir, { recursive: true });
+    const westDir = join(dir, 'west');
+    if (change === 'missing') rmSync(westDir, { recursive: true });
+    else {
+      const file = join(westDir, readdirSync(westDir)[0], 'evidence.json');
+      writeFileSync(file, JSON.stringify({ ...readJson(file), ok: false }));
+    }
+    return dir;
+  };
+
+  test('a fan-in with passing evidence from each predecessor is promoted, and the attestation names both', async () => {
+    const result = await promote(options(bothPassed));
+    expect(result.ok).toBe(true);
+    const contents = JSON.parse(readJson(join(result.evidenceDir!, 'evidence.json')).entry.contents);
+    expect(contents).toMatchObject({ schema: 'acl-stack/promotion/v2', from: ['east', 'west'], to: 'prod' });
+    expect(contents.sourceEvidence.map((e: any) => [e.environment, e.contentsProof])).toEqual([
+      ['east', 'claims-digest'],
+      ['west', 'claims-digest'],
+    ]);
+  });
+
+  test.each<['missing' | 'failed', RegExp]>([
+    ['missing', /no passing smoke evidence for west at commit c0ffee .*\(none at all\)/],
+    ['failed', /no passing smoke evidence for west .*found instead:\n.*the smoke test failed/],
+  ])("a fan-in with one predecessor's evidence %s is refused, naming that predecessor", async (change, reason) => {
+    const refusal = promotionGate(options(withWest(change)));
+    await expect(refusal).rejects.toThrow(PromotionRefused);
+    await expect(promotionGate(options(withWest(change)))).rejects.toThrow(
+      /^prod is promoted from east and west and needs passing evidence from each:\n/,
+    );
+    await expect(promotionGate(options(withWest(change)))).rejects.toThrow(reason);
+    // east's evidence alone is never named as a failure.
+    await expect(promotionGate(options(withWest(change)))).rejects.not.toThrow(/evidence for east/);
+  });
+
+  test('is refused from an environment that is not a declared predecessor, even with passing evidence', async () => {
+    await expect(promotionGate(options(bothPassed, { to: 'west', from: ['east'] }))).rejects.toThrow(
+      /^west is not promoted from east; it is promoted from build only \(.*west\.json: promotesFrom\)$/,
+    );
+    await expect(promotionGate(options(bothPassed, { from: ['build'] }))).rejects.toThrow(/prod is not promoted from build/);
+  });
+
+  test('is refused when --from leaves out a predecessor of a fan-in, and into a first environment', async () => {
+    await expect(promotionGate(options(bothPassed, { from: ['east'] }))).rejects.toThrow(
+      'prod is promoted from east and west, and needs passing evidence from each; --from leaves out west',
+    );
+    await expect(promotionGate(options(bothPassed, { to: 'build' }))).rejects.toThrow(
+      /build is a first environment \(.*build\.json: promotesFrom is empty\): nothing is promoted into it/,
+    );
+  });
+
+  test('the CLI gate takes one stand-in per predecessor as <env>=<dir>', async () => {
+    const args = ['--gate-only', '--to', 'prod', '--environments-dir', environmentsDir, '--evidence-dir', bothPassed];
+    const common = ['--cdktf-out', cdktfOut, '--commit', 'c0ffee', '--local-data', data.prod];
+    const passed = await runPromote([
+      ...args,
+      ...common,
+      '--from-local-data',
+      `east=${data.east}`,
+      '--from-local-data',
+      `west=${data.west}`,
+    ]);
+    expect([passed.status, passed.stderr]).toEqual([0, '']);
+    expect(passed.stdout).toMatch(/gate passed: east passed .*\ngate passed: west passed /);
+    const missing = await runPromote([...args, ...common, '--from-local-data', `east=${data.east}`, '--from', 'east,west']);
+    expect(missing.status).toBe(3);
+    expect(missing.stderr).toMatch(/^promotion refused: prod is promoted from east and west and needs passing evidence from each:\n/);
   });
 });

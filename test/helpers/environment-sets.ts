@@ -18,11 +18,12 @@ export const TENANT_ID = '11111111-2222-4333-8444-555555555555';
 export const ADMIN_OBJECT_ID = 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee';
 const HUB = guidFor('hub');
 
-/** One valid environment file's content; `tier` defaults to prod, the strictest. */
-export function environmentFile(name: string, tier: 'dev' | 'test' | 'prod' = 'prod'): any {
+/** One valid environment file's content; `tier` defaults to prod, the strictest; a root unless `promotesFrom` says otherwise. */
+export function environmentFile(name: string, tier: 'dev' | 'test' | 'prod' = 'prod', promotesFrom: readonly string[] = []): any {
   const subscriptionId = guidFor(name);
   return {
     tier,
+    promotesFrom,
     subscriptionId,
     tenantId: TENANT_ID,
     location: 'westeurope',
@@ -68,4 +69,12 @@ export function writeEnvironmentSet(files: Record<string, unknown>): string {
   const dir = mkdtempSync(join(tmpdir(), 'acl-envset-'));
   for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, `${name}.json`), JSON.stringify(content, null, 2));
   return dir;
+}
+
+/**
+ * Writes a generated set shaped as a promotion graph, each environment mapped to its predecessors:
+ * `{ dev: [], test: ['dev'], 'prod-weu': ['test'], 'prod-neu': ['test'] }`.
+ */
+export function writeEnvironmentGraph(graph: Record<string, readonly string[]>): string {
+  return writeEnvironmentSet(Object.fromEntries(Object.entries(graph).map(([name, from]) => [name, environmentFile(name, 'prod', from)])));
 }

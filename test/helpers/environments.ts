@@ -1,9 +1,17 @@
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 
 export const REPO_ROOT = join(__dirname, '..', '..');
 export const ENVIRONMENTS_DIR = join(REPO_ROOT, 'environments');
+
+/** The names of the shipped environment files, sorted: examples, whose set a test must not fix. */
+export function shippedEnvironmentNames(): string[] {
+  return readdirSync(ENVIRONMENTS_DIR)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => basename(f, '.json'))
+    .sort();
+}
 
 /** A private copy of the shipped environment files, for a test to change. */
 export function copyEnvironments(): string {

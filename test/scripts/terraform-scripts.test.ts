@@ -118,7 +118,9 @@ describe('npm run plan / deploy without the cdktf CLI', () => {
   test('the pipelines run the same terraform command lines', () => {
     const read = (path: string) => readFileSync(join(REPO_ROOT, path), 'utf8');
     const github = [read('.github/workflows/delivery.yml'), read('.github/workflows/deploy-environment.yml')].join('\n');
-    const ado = [read('pipelines/azure-pipelines.yml'), read('pipelines/templates/deploy-stage.yml')].join('\n');
+    const ado = ['pipelines/azure-pipelines.yml', 'pipelines/templates/environment-stages.yml', 'pipelines/templates/deploy-stage.yml']
+      .map(read)
+      .join('\n');
     for (const [text, dir] of [
       [github, '"$STACK_DIR"'],
       [ado, '"$(STACK_DIR)"'],

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { ACL_REGIONS } from '../../constructs/ledger';
 import { EnvironmentConfigError, environmentJsonSchema, loadEnvironments } from '../../stacks/environment-config';
 import { SCHEMA_PATH } from '../../stacks/write-schema';
-import { ENVIRONMENTS_DIR, copyEnvironments, editEnvironment } from '../helpers/environments';
+import { ENVIRONMENTS_DIR, copyEnvironments, editEnvironment, shippedEnvironmentNames } from '../helpers/environments';
 
 /** The problems loading a changed copy of the shipped environments reports. */
 function problems(name: string, change: (config: any) => void): string[] {
@@ -19,9 +19,11 @@ function problems(name: string, change: (config: any) => void): string[] {
 }
 
 describe('environment files', () => {
-  test('the shipped dev, test and prod files are valid', () => {
+  test('the shipped example files are valid, dev, test and prod among them with their tiers', () => {
+    // examples: more files may be added beside them without changing this test.
     const envs = loadEnvironments(ENVIRONMENTS_DIR);
-    expect(envs.map((e) => [e.name, e.tier])).toEqual([
+    expect(envs.map((e) => e.name).sort()).toEqual(shippedEnvironmentNames());
+    expect(envs.filter((e) => ['dev', 'test', 'prod'].includes(e.name)).map((e) => [e.name, e.tier])).toEqual([
       ['dev', 'dev'],
       ['prod', 'prod'],
       ['test', 'test'],

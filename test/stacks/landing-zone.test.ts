@@ -60,7 +60,12 @@ describe('provider and Terraform versions', () => {
           if (step.uses?.startsWith('hashicorp/setup-terraform')) installs.push(String(step.with.terraform_version));
       }
     }
-    for (const file of ['pipelines/azure-pipelines.yml', 'pipelines/templates/deploy-stage.yml', 'pipelines/drift.yml']) {
+    for (const file of [
+      'pipelines/azure-pipelines.yml',
+      'pipelines/templates/environment-stages.yml',
+      'pipelines/templates/deploy-stage.yml',
+      'pipelines/drift.yml',
+    ]) {
       for (const match of read(file).matchAll(/terraformVersion: (\S+)/g)) installs.push(match[1]);
     }
     expect(installs.length).toBe(6);
@@ -321,7 +326,12 @@ describe('Node versions', () => {
           if (step.uses?.startsWith('actions/setup-node')) expect(step.with).toMatchObject({ 'node-version-file': '.nvmrc' });
       }
     }
-    for (const file of ['pipelines/azure-pipelines.yml', 'pipelines/templates/deploy-stage.yml', 'pipelines/drift.yml']) {
+    for (const file of [
+      'pipelines/azure-pipelines.yml',
+      'pipelines/templates/environment-stages.yml',
+      'pipelines/templates/deploy-stage.yml',
+      'pipelines/drift.yml',
+    ]) {
       const specs = [...read(file).matchAll(/versionSpec: (\S+)/g)].map((m) => m[1]);
       expect(specs.length).toBeGreaterThan(0);
       expect(new Set(specs)).toEqual(new Set([`${major}.x`]));

@@ -7,6 +7,8 @@ import { TerraformStack, resolveValue, type IConstruct } from '../../core';
  */
 export const TIERS = ['dev', 'test', 'prod'] as const;
 export type Tier = (typeof TIERS)[number];
+/** Strict (prod-like): every guardrail passes with no suppression. The tier never orders promotions. */
+export const isStrictTier = (tier: Tier): boolean => tier === 'prod';
 
 export type RuleResult =
   { readonly result: 'COMPLIANT' } | { readonly result: 'NOT_APPLICABLE' } | { readonly result: 'NON_COMPLIANT'; readonly detail: string };
