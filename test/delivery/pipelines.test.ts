@@ -44,6 +44,17 @@ describe('GitHub Actions workflows', () => {
     }
   });
 
+  test('every job calling deploy-environment.yml grants at least what its job asks for (GitHub refuses a called job more)', () => {
+    const callers = Object.entries<any>(delivery.jobs).filter(([, job]) => job.uses === './.github/workflows/deploy-environment.yml');
+    expect(callers.length).toBeGreaterThan(0);
+    for (const [name, job] of callers) {
+      for (const [scope, level] of Object.entries<string>(deployJob.permissions)) {
+        const granted = job.permissions?.[scope] ?? 'none';
+        expect([name, scope, granted === level || granted === 'write']).toEqual([name, scope, true]);
+      }
+    }
+  });
+
   test('authenticate to Azure by OIDC federation, never with a secret', () => {
     for (const file of GITHUB) {
       const text = read(file);
