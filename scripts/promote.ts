@@ -8,17 +8,18 @@
  * names a stand-in local ledger instead, whose evidence counts only for a stand-in target
  * (`--local-data <dir>`). `--gate-only` checks the gate and nothing else (pipelines run it before
  * applying, when the target ledger may not exist yet).
- * Exit 0 promoted (or gate passed), 3 refused, 2 bad usage, 10–18 a ledger step failed (as in smoke).
+ * Exit codes: scripts/cli/exit-codes.ts (`--help` lists them).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { TIERS } from '../constructs/governance';
 import { AZURE_IDENTITY_SERVICE, fetchLedgerIdentity, identityUrl } from '../receipts/ledger-identity';
 import { EnvironmentConfigError, loadEnvironmentFile, type Environment } from '../stacks/environment-config';
 import { stackName } from '../stacks/ledger-stack';
 import { stackSha256 } from '../stacks/stack-hash';
-import { COMMON_OPTIONS, COMMON_USAGE, commonSettings, environmentName, type CommonSettings } from './cli-options';
+import { createCli, environmentNameArg, readableFile, runCli } from './cli/command';
+import { exitCode } from './cli/exit-codes';
+import { addCommonOptions, commonSettings, type CommonSettings, type CommonValues } from './cli-options';
 import { recordAttestation } from './delivery/attestation';
 import { resolveApproval } from './delivery/approver';
 import { PromotionRefused, passingEvidence, type SourceLedger } from './delivery/evidence-gate';
@@ -26,8 +27,6 @@ import { certificateSha256, ledgerLabel } from './smoke/evidence';
 import { rereadEntry, type LedgerCredential, type SmokeResult } from './smoke/run-smoke';
 import { StepFailure } from './smoke/steps';
 import { connectEnvironment, prepareLocalSmoke } from './smoke/targets';
-
-export const PROMOTION_REFUSED_EXIT_CODE = 3;
 
 export interface PromoteOptions extends CommonSettings {
   readonly from: string;
@@ -172,46 +171,56 @@ export async function promote(options: PromoteOptions): Promise<SmokeResult> {
   });
 }
 
-async function main(): Promise<number> {
-  const usage =
-    'usage: promote --from <env> --to <env> [--approver <who>] [--gate-only]\n' +
-    '  [--from-local-data <dir>: a stand-in local ledger for the source] [--source-certificate <pem>: pin the source ledger offline]\n' +
-    `  ${COMMON_USAGE}`;
-  let options: PromoteOptions;
-  let gateOnly: boolean;
+interface PromoteValues extends CommonValues {
+  readonly from: string;
+  readonly to: string;
+  readonly approver?: string;
+  readonly fromLocalData?: string;
+  readonly sourceCertificate?: string;
+  readonly gateOnly?: boolean;
+}
+
+function promoteCli() {
+  return addCommonOptions(
+    createCli({
+      name: 'promote',
+      summary:
+        "Promotes a commit into the next environment only when the source environment's own ledger holds passing smoke evidence for the same commit and stack, then records who approved it in the target's ledger.",
+      examples: [
+        ['npm run promote -- --from dev --to test --gate-only', 'check the gate only (pipelines run it before applying test)'],
+        ['npm run promote -- --from dev --to test --approver alice', "record the promotion, approved by alice, in test's ledger"],
+        [
+          'npm run promote -- --from dev --to test --source-certificate dev-identity.pem --gate-only',
+          "gate offline, with dev's ledger certificate pinned",
+        ],
+      ],
+    })
+      .requiredOption('--from <env>', 'the source environment', environmentNameArg)
+      .requiredOption('--to <env>', 'the target environment (the next tier)', environmentNameArg)
+      .option('--approver <who>', "who approved, when not read from the pipeline's approvals")
+      .option('--gate-only', 'check the gate and nothing else')
+      .option('--from-local-data <dir>', 'a stand-in local ledger for the source')
+      .option('--source-certificate <pem>', "pin the source ledger's identity certificate (offline gates)", readableFile),
+  );
+}
+
+async function main(values: PromoteValues): Promise<number> {
+  const options: PromoteOptions = {
+    ...commonSettings(values),
+    from: values.from,
+    to: values.to,
+    approver: values.approver,
+    fromLocalData: values.fromLocalData,
+    sourceCertificate: values.sourceCertificate,
+    report: (line) => console.log(line),
+  };
   try {
-    const { values } = parseArgs({
-      options: {
-        ...COMMON_OPTIONS,
-        from: { type: 'string' },
-        to: { type: 'string' },
-        approver: { type: 'string' },
-        'from-local-data': { type: 'string' },
-        'source-certificate': { type: 'string' },
-        'gate-only': { type: 'boolean' },
-      },
-    });
-    gateOnly = values['gate-only'] ?? false;
-    options = {
-      ...commonSettings(values),
-      from: environmentName('from', values.from),
-      to: environmentName('to', values.to),
-      approver: values.approver,
-      fromLocalData: values['from-local-data'],
-      sourceCertificate: values['source-certificate'],
-      report: (line) => console.log(line),
-    };
-  } catch (error) {
-    console.error(`${(error as Error).message}\n${usage}`);
-    return 2;
-  }
-  try {
-    if (gateOnly) {
+    if (values.gateOnly) {
       const { evidence, dir, contentsProof } = await promotionGate(options);
       console.log(
         `gate passed: ${options.from} passed its smoke test for commit ${options.commit} on ${ledgerLabel(evidence.ledger)} (transaction ${evidence.transactionId}, contents proven by ${contentsProof}, ${dir})`,
       );
-      return 0;
+      return exitCode('ok');
     }
     const result = await promote(options);
     if (result.ok)
@@ -223,22 +232,10 @@ async function main(): Promise<number> {
   } catch (error) {
     if (error instanceof PromotionRefused) {
       console.error(`promotion refused: ${error.message}`);
-      return PROMOTION_REFUSED_EXIT_CODE;
-    }
-    if (error instanceof EnvironmentConfigError) {
-      console.error(`promote refused:\n${error.message}`);
-      return 2;
+      return exitCode('promotion-refused');
     }
     throw error;
   }
 }
 
-if (require.main === module) {
-  main().then(
-    (code) => process.exit(code),
-    (error: Error) => {
-      console.error(`promote: ${error.message}`);
-      process.exit(2);
-    },
-  );
-}
+if (require.main === module) runCli(promoteCli(), main, [[EnvironmentConfigError, 'usage', 'promote refused']]);
