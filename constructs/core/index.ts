@@ -13,9 +13,10 @@ export {
   Lazy,
   TerraformOutput,
   TerraformResource,
-  TerraformStack,
   Token,
 } from 'cdktf';
+// every stack renders valid HCL too (`cdktf synth --hcl`): see hcl.ts.
+export { HclSafeTerraformStack as TerraformStack } from './hcl';
 export type { IAspect } from 'cdktf';
 export { Construct } from 'constructs';
 export type { IConstruct } from 'constructs';

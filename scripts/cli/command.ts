@@ -55,7 +55,7 @@ function helpFooter(spec: CliSpec): string {
   const codes = exitCodesOf(spec.name)
     .map((row) => `  ${String(row.code).padEnd(3)} ${row.name.padEnd(20)} ${row.meaning}`)
     .join('\n');
-  return `\nExamples:\n${examples}\n\nExit codes (all commands: docs/exit-codes.md):\n${codes}`;
+  return `\nExamples:\n${examples}\n\nExit codes (of every command: scripts/cli/exit-codes.ts):\n${codes}`;
 }
 
 /** Errors a command expects from the layers below, with the exit each means and how to introduce it. */
