@@ -23,7 +23,7 @@ type Json = unknown;
 
 /** A TerraformStack whose HCL (`cdktf synth --hcl`) is valid and says what its JSON says. */
 export class HclSafeTerraformStack extends TerraformStack {
-  override toHclTerraform(): { [key: string]: any } {
+  override toHclTerraform(): ReturnType<TerraformStack['toHclTerraform']> {
     const elements = this.node.findAll().filter((c): c is TerraformElement => TerraformElement.isTerraformElement(c));
     const resolver = new DefaultTokenResolver(new StringConcat());
     const originals = elements.map((element) => {

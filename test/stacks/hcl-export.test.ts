@@ -11,7 +11,6 @@ import { REPO_ROOT } from '../helpers/environments';
  * hcl2json (installed with cdktf-cli) parses HCL as Terraform does, without Terraform. Required,
  * not imported: its typings pull the DOM library into the whole type-check.
  */
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { parse } = require('@cdktf/hcl2json') as { parse(filename: string, contents: string): Promise<Record<string, any>> };
 
 /** A generated set with every kind of multi-line value: certificate principals (PEM) and alert queries. */
