@@ -170,7 +170,8 @@ function verifyCli() {
     .option('--identity-url <url>', 'the identity service', AZURE_IDENTITY_SERVICE);
 }
 
-async function main(values: VerifyValues, positionals: string[]): Promise<number> {
+async function main(values: VerifyValues, [paths]: readonly unknown[]): Promise<number> {
+  const positionals = paths as string[];
   if (values.serviceCert && values.ledger) throw new UsageError('--service-cert and --ledger exclude each other');
   const missing = positionals.find((path) => !existsSync(path));
   if (missing) throw new UsageError(`${missing} does not exist`);

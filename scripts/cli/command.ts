@@ -68,8 +68,8 @@ export type KnownErrors = readonly (readonly [type: abstract new (...args: never
  */
 export function runCli<O>(
   command: Command,
-  /** gets the options and the arguments (their defaults filled in). */
-  main: (options: O, args: string[]) => Promise<number> | number,
+  /** gets the options and the arguments (defaults filled in, a variadic one as an array). */
+  main: (options: O, args: readonly unknown[]) => Promise<number> | number,
   known: KnownErrors = [],
   argv: readonly string[] = process.argv.slice(2),
 ): void {
@@ -87,7 +87,7 @@ export function runCli<O>(
     throw error;
   }
   Promise.resolve()
-    .then(() => main(command.opts() as O, command.processedArgs as string[]))
+    .then(() => main(command.opts() as O, command.processedArgs))
     .then(
       (code) => process.exit(code),
       (error: unknown) => process.exit(reportError(command.name(), error, known)),
