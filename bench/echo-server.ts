@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { identityPaths } from '../local-ledger';
+import { exitCode } from '../scripts/cli/exit-codes';
 
 const dataDir = process.argv[2];
 const paths = identityPaths(dataDir);
@@ -28,4 +29,4 @@ const server = createServer(
 server.listen(0, '127.0.0.1', () => {
   console.log(JSON.stringify({ ledgerEndpoint: `https://127.0.0.1:${(server.address() as AddressInfo).port}` }));
 });
-process.once('SIGTERM', () => server.close(() => process.exit(0)));
+process.once('SIGTERM', () => server.close(() => process.exit(exitCode('ok'))));

@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: measures what users wait for and writes BENCHMARKS.md. Timings are never
- * asserted in tests; they are recorded here with the machine and date.
+ * asserted in tests; they are recorded here with the machine and date. Type-check, lint and jest
+ * run (and are timed) first, so a failure stops it before minutes of measuring.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -12,6 +13,8 @@ import { measureVerification } from './verify-load';
 import { measureAudit } from './audit-load';
 import { measureBulkVerification } from './bulk-verify-load';
 import type { SynthScaleFigures } from './synth-scale';
+import { CommandFailure, createCli, runCli } from '../scripts/cli/command';
+import { exitCode } from '../scripts/cli/exit-codes';
 
 const REPO = join(__dirname, '..');
 const bin = (name: string) => join(REPO, 'node_modules', '.bin', name);
@@ -22,7 +25,7 @@ function wall(command: string, args: string[], runs = 1, env: NodeJS.ProcessEnv 
   for (let i = 0; i < runs; i++) {
     const started = performance.now();
     const result = spawnSync(command, args, { cwd: REPO, env: { ...process.env, CHECKPOINT_DISABLE: '1', ...env }, encoding: 'utf8' });
-    if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed:\n${result.stdout}\n${result.stderr}`);
+    if (result.status !== 0) throw new CommandFailure(`${command} ${args.join(' ')} failed:\n${result.stdout}\n${result.stderr}`, 'failed');
     best = Math.min(best, performance.now() - started);
   }
   return Math.round(best);
@@ -32,7 +35,11 @@ function nodeJson(args: string[]): Record<string, number> {
   return JSON.parse(execFileSync(process.execPath, args, { cwd: REPO, encoding: 'utf8' }).trim().split('\n').pop()!);
 }
 
-async function main(): Promise<void> {
+async function main(): Promise<number> {
+  // first: a lint or type error fails here, not after minutes of measuring.
+  const typecheck = wall(bin('tsc'), ['--noEmit', '-p', '.']);
+  const lint = wall('npm', ['run', '-s', 'lint']);
+  const jest = wall(bin('jest'), ['--silent']);
   const rows: [string, string, string][] = [];
   const add = (what: string, figure: string, target: string) => {
     rows.push([what, figure, target]);
@@ -155,9 +162,6 @@ async function main(): Promise<void> {
     'report',
   );
 
-  const typecheck = wall(bin('tsc'), ['--noEmit', '-p', '.']);
-  const lint = wall('npm', ['run', '-s', 'lint']);
-  const jest = wall(bin('jest'), ['--silent']);
   add(
     '`npm test`: type-check / lint / jest',
     `${(typecheck / 1000).toFixed(1)} / ${(lint / 1000).toFixed(1)} / ${(jest / 1000).toFixed(1)} s`,
@@ -183,6 +187,7 @@ ${rows.map((r) => `| ${r.join(' | ')} |`).join('\n')}
 ${readNotes()}`,
   );
   console.log('\nwrote BENCHMARKS.md');
+  return exitCode('ok');
 }
 
 async function repeat<T>(times: number, run: () => Promise<T>): Promise<T[]> {
@@ -208,7 +213,10 @@ function readNotes(): string {
   return '## Notes\n';
 }
 
-main().catch((error: Error) => {
-  console.error(`bench: ${error.message}`);
-  process.exit(1);
+const cli = createCli({
+  name: 'bench',
+  summary:
+    'Measures what users wait for (type-check, lint and jest first, then synth, npm start, the local ledger, receipt verification, audit) and rewrites the table in BENCHMARKS.md, keeping its notes. Takes minutes.',
+  examples: [['npm run bench', 'measure on this machine and rewrite BENCHMARKS.md']],
 });
+runCli(cli, main);

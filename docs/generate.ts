@@ -9,8 +9,18 @@ import { MIN_SUPPRESSION_REASON_LENGTH } from '../constructs/governance';
 import { GUARDRAIL_RULES } from '../constructs/governance/rules';
 import { RECEIPT_CHECKS } from '../receipts/verify';
 import { SMOKE_STEPS } from '../scripts/smoke/steps';
-import { DOCS_COMMAND, renderDocument, type Generators } from './regions';
-import { code, configFieldsTable, guardrailRulesTable, smokeStepsTable, suppressionExample, type JsonSchema } from './tables';
+import { createCli, runCli } from '../scripts/cli/command';
+import { EXIT_CODES, exitCode } from '../scripts/cli/exit-codes';
+import { DOCS_COMMAND, RegionError, renderDocument, type Generators } from './regions';
+import {
+  code,
+  configFieldsTable,
+  guardrailRulesTable,
+  smokeStepsTable,
+  suppressionExample,
+  exitCodesTable,
+  type JsonSchema,
+} from './tables';
 
 const REPO_ROOT = join(__dirname, '..');
 const readJson = (path: string): unknown => JSON.parse(readFileSync(path, 'utf8').replace(/^\uFEFF/, ''));
@@ -34,6 +44,7 @@ export const GENERATORS: Generators = {
   'guardrail-suppression': () => suppressionExample(GUARDRAIL_RULES[0].id, MIN_SUPPRESSION_REASON_LENGTH),
   'smoke-steps': () => smokeStepsTable(SMOKE_STEPS),
   'receipt-checks': () => RECEIPT_CHECKS.map(code).join(', '),
+  'exit-codes': () => exitCodesTable(EXIT_CODES),
 };
 
 /** The documents that may hold generated regions: README.md and docs/*.md under `root`. */
@@ -62,27 +73,18 @@ export function writeDocs(root: string, generators: Generators = GENERATORS): st
   return changed;
 }
 
-function main(args: readonly string[]): number {
-  const usage = `usage: ${DOCS_COMMAND}\n  rewrites the generated regions of README.md and docs/*.md (${Object.keys(GENERATORS).join(', ')})`;
-  if (args.length === 1 && ['--help', '-h'].includes(args[0])) {
-    console.log(usage);
-    return 0;
-  }
-  if (args.length) {
-    console.error(`unknown argument${args.length > 1 ? 's' : ''} ${args.join(' ')}\n${usage}`);
-    return 2;
-  }
-  const changed = writeDocs(REPO_ROOT);
-  console.log(changed.length ? changed.map((f) => `updated ${f}`).join('\n') : 'every generated region is up to date');
-  return 0;
+function docsCli() {
+  return createCli({
+    name: 'docs',
+    summary: `Rewrites the generated regions of README.md and docs/*.md from the code (${Object.keys(GENERATORS).join(', ')}).`,
+    examples: [[DOCS_COMMAND, 'after changing the schema, a guardrail rule, a smoke step or an exit code']],
+  });
 }
 
-if (require.main === module) {
-  try {
-    process.exitCode = main(process.argv.slice(2));
-  } catch (error) {
-    // a region error names the file and line: the message is the whole story.
-    console.error(`${DOCS_COMMAND}: ${(error as Error).message}`);
-    process.exitCode = 1;
-  }
+function main(): number {
+  const changed = writeDocs(REPO_ROOT);
+  console.log(changed.length ? changed.map((f) => `updated ${f}`).join('\n') : 'every generated region is up to date');
+  return exitCode('ok');
 }
+
+if (require.main === module) runCli(docsCli(), main, [[RegionError, 'failed', `${DOCS_COMMAND} refused`]]);

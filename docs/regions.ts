@@ -11,6 +11,9 @@ import { spawnSync } from 'node:child_process';
  */
 
 /** Name → the region's Markdown, computed from the code's data. */
+/** A malformed generated region or a document prettier cannot format: named with file and line. */
+export class RegionError extends Error {}
+
 export type Generators = Readonly<Record<string, () => string>>;
 
 export const DOCS_COMMAND = 'npm run docs';
@@ -36,18 +39,19 @@ function regionsOf(lines: readonly string[], file: string): Region[] {
     const begin = BEGIN.exec(line.trim());
     const end = END.exec(line.trim());
     if (begin) {
-      if (open) throw new Error(`${file}:${i + 1}: region '${begin[1]}' begins inside region '${open.name}' (line ${open.begin + 1})`);
+      if (open)
+        throw new RegionError(`${file}:${i + 1}: region '${begin[1]}' begins inside region '${open.name}' (line ${open.begin + 1})`);
       open = { name: begin[1], begin: i };
     } else if (end) {
       if (!open || open.name !== end[1])
-        throw new Error(`${file}:${i + 1}: '${endMarker(end[1])}' has no matching '${beginMarker(end[1])}' before it`);
+        throw new RegionError(`${file}:${i + 1}: '${endMarker(end[1])}' has no matching '${beginMarker(end[1])}' before it`);
       regions.push({ ...open, end: i });
       open = undefined;
     } else if (/<!-- (BEGIN|END) GENERATED/.test(line)) {
-      throw new Error(`${file}:${i + 1}: malformed marker; write '${beginMarker('<name>')}' … '${endMarker('<name>')}'`);
+      throw new RegionError(`${file}:${i + 1}: malformed marker; write '${beginMarker('<name>')}' … '${endMarker('<name>')}'`);
     }
   });
-  if (open) throw new Error(`${file}:${open.begin + 1}: region '${open.name}' has no '${endMarker(open.name)}'`);
+  if (open) throw new RegionError(`${file}:${open.begin + 1}: region '${open.name}' has no '${endMarker(open.name)}'`);
   return regions;
 }
 
@@ -78,7 +82,8 @@ function prettierFormat(text: string, file: string): string {
     input: text,
     encoding: 'utf8',
   });
-  if (result.status !== 0) throw new Error(`${file}: prettier could not format the document: ${result.stderr || result.error?.message}`);
+  if (result.status !== 0)
+    throw new RegionError(`${file}: prettier could not format the document: ${result.stderr || result.error?.message}`);
   return result.stdout;
 }
 
@@ -92,7 +97,9 @@ export function renderDocument(text: string, file: string, generators: Generator
   for (const region of regions) {
     const generate = generators[region.name];
     if (!generate) {
-      throw new Error(`${file}:${region.begin + 1}: no generator named '${region.name}'; known: ${Object.keys(generators).join(', ')}`);
+      throw new RegionError(
+        `${file}:${region.begin + 1}: no generator named '${region.name}'; known: ${Object.keys(generators).join(', ')}`,
+      );
     }
     out.push(...lines.slice(next, region.begin + 1), '', generate().trim(), '', lines[region.end]);
     next = region.end + 1;

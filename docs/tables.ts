@@ -215,3 +215,12 @@ export function smokeStepsTable(steps: Readonly<Record<string, { readonly exitCo
     Object.entries(steps).map(([name, step]) => [String(step.exitCode), name, step.title]),
   );
 }
+
+export function exitCodesTable(
+  rows: readonly { readonly code: number; readonly name: string; readonly meaning: string; readonly commands: readonly string[] }[],
+): string {
+  return markdownTable(
+    ['code', 'name', 'meaning', 'commands'],
+    rows.map((row) => [String(row.code), code(row.name), row.meaning, row.commands.map(code).join(', ')]),
+  );
+}

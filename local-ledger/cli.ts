@@ -7,8 +7,10 @@
  * client certificate and makes it a ledger user.
  */
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { Argument } from 'commander';
 import { LEDGER_ROLES, type LedgerRole } from '../vocabulary';
+import { CommandFailure, UsageError, createCli, runCli } from '../scripts/cli/command';
+import { exitCode } from '../scripts/cli/exit-codes';
 import { writeFileDurably } from './durable-files';
 import { certificateUserId, createClientCertificate, hasIdentity, loadIdentity } from './identity';
 import { setUserRole } from './admin';
@@ -17,55 +19,80 @@ import { API_VERSIONS } from './api-versions';
 import { DEFAULT_SIGNING } from './ledger';
 import { ARM_AUDIENCE, LEDGER_AUDIENCE, mintToken } from './tokens';
 
-const USAGE = `usage:
-  ledger:local [serve] --data <dir> [--port 0] [--host 127.0.0.1] [--ledger-id acl-local]
-               [--environment environments/dev.json] [--sign-every-ms ${DEFAULT_SIGNING.everyMs}]
-               [--sign-every-tx ${DEFAULT_SIGNING.everyTransactions}] [--loading-polls 1]
-               [--api-versions ${Object.keys(API_VERSIONS).join(',')}: answer only these, e.g. 2022-05-13 as an old ledger]
-  ledger:local mint-token --data <dir> --object-id <guid> [--tenant-id <guid>] [--audience ledger|arm]
-  ledger:local add-cert-user --data <dir> --name <name> --role Administrator|Contributor|Reader`;
+const cli = createCli({
+  name: 'ledger:local',
+  summary:
+    'Runs a local ledger (an embedded wire-compatible stand-in for Azure confidential ledger) until SIGINT or SIGTERM, after printing one JSON line with its endpoint, identity service URL, ledger id and certificate paths; or mints a token, or adds a certificate user.',
+  examples: [
+    ['npm run ledger:local -- --data .local-ledger --port 8443', 'serve the ledger in .local-ledger/ on a fixed port'],
+    ['npm run ledger:local -- --data .ll --environment environments/dev.json', "serve with dev's principals as ledger users"],
+    ['npm run ledger:local -- --data .ll --api-versions 2022-05-13', 'behave as an old ledger (only that api-version)'],
+    ['npm run ledger:local -- mint-token --data .ll --object-id <guid>', 'print a bearer token for that object id'],
+    ['npm run ledger:local -- add-cert-user --data .ll --name agent --role Contributor', 'create a client certificate and make it a user'],
+  ],
+})
+  .addArgument(new Argument('[command]', 'what to do').choices(['serve', 'mint-token', 'add-cert-user']).default('serve'))
+  .option('--data <dir>', 'the data folder (all commands)')
+  .option('--port <port>', 'serve: the port (0: any free one)', '0')
+  .option('--host <host>', 'serve: the address to listen on', '127.0.0.1')
+  .option('--ledger-id <id>', 'serve: the ledger name', 'acl-local')
+  .option('--environment <file>', "serve: an environment file whose principals become the ledger's users")
+  .option('--sign-every-ms <ms>', 'serve: sign at least this often', String(DEFAULT_SIGNING.everyMs))
+  .option('--sign-every-tx <n>', 'serve: sign after this many transactions', String(DEFAULT_SIGNING.everyTransactions))
+  .option('--loading-polls <n>', "serve: how many ARM polls report 'Loading' before 'Succeeded'", '1')
+  .option('--api-versions <list>', 'serve: answer only these data-plane api-versions', Object.keys(API_VERSIONS).join(','))
+  .option('--object-id <guid>', 'mint-token: the Entra object id (oid) of the token')
+  .option('--tenant-id <guid>', 'mint-token: the tenant id (tid) of the token')
+  .option('--audience <which>', 'mint-token: ledger or arm', 'ledger')
+  .option('--name <name>', 'add-cert-user: the user name (lower-case letters, digits, hyphens)')
+  .option('--role <role>', `add-cert-user: ${LEDGER_ROLES.join(', ')}`);
 
-const { positionals, values } = parseArgs({
-  allowPositionals: true,
-  options: {
-    data: { type: 'string' },
-    port: { type: 'string', default: '0' },
-    host: { type: 'string', default: '127.0.0.1' },
-    'ledger-id': { type: 'string', default: 'acl-local' },
-    environment: { type: 'string' },
-    'sign-every-ms': { type: 'string', default: String(DEFAULT_SIGNING.everyMs) },
-    'sign-every-tx': { type: 'string', default: String(DEFAULT_SIGNING.everyTransactions) },
-    'loading-polls': { type: 'string', default: '1' },
-    'api-versions': { type: 'string', default: Object.keys(API_VERSIONS).join(',') },
-    'object-id': { type: 'string' },
-    'tenant-id': { type: 'string' },
-    audience: { type: 'string', default: 'ledger' },
-    name: { type: 'string' },
-    role: { type: 'string' },
-    help: { type: 'boolean', short: 'h' },
-  },
-});
+type Values = Partial<
+  Record<
+    | 'data'
+    | 'port'
+    | 'host'
+    | 'ledgerId'
+    | 'environment'
+    | 'signEveryMs'
+    | 'signEveryTx'
+    | 'loadingPolls'
+    | 'apiVersions'
+    | 'objectId'
+    | 'tenantId'
+    | 'audience'
+    | 'name'
+    | 'role',
+    string
+  >
+>;
+let values: Values = {};
 
-class UsageError extends Error {}
+const flag = (name: keyof Values) => `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
-function required(name: keyof typeof values): string {
+function required(name: keyof Values): string {
   const value = values[name];
-  if (typeof value !== 'string' || value === '') throw new UsageError(`--${name} is required`);
+  if (typeof value !== 'string' || value === '') throw new UsageError(`${flag(name)} is required`);
   return value;
 }
 
-function wholeNumber(name: keyof typeof values, min: number): number {
+function wholeNumber(name: keyof Values, min: number): number {
   const value = Number(required(name));
-  if (!Number.isInteger(value) || value < min) throw new UsageError(`--${name} must be a whole number ≥ ${min}, not '${values[name]}'`);
+  if (!Number.isInteger(value) || value < min) throw new UsageError(`${flag(name)} must be a whole number ≥ ${min}, not '${values[name]}'`);
   return value;
 }
 
 function apiVersions(): string[] {
-  const listed = required('api-versions').split(',');
+  const listed = required('apiVersions').split(',');
   const unknown = listed.filter((v) => !Object.hasOwn(API_VERSIONS, v));
   if (unknown.length) throw new UsageError(`--api-versions: ${unknown.join(', ')} unknown; known: ${Object.keys(API_VERSIONS).join(', ')}`);
   return listed;
 }
+
+/** The ledger's own start-up refusals (a changed log, a folder in use or not writable): reported as such, not as defects. */
+const refusedStart = (error: Error): never => {
+  throw new CommandFailure(error.message, 'failed');
+};
 
 /**
  * The ledger principals an environment file grants. The emulator reads no environment files itself
@@ -77,7 +104,7 @@ export type LedgerPrincipal =
   | { readonly kind: 'entra'; readonly objectId: string; readonly role: LedgerRole }
   | { readonly kind: 'certificate'; readonly certificatePem: string; readonly role: LedgerRole };
 
-async function serve(environmentPrincipals?: EnvironmentPrincipals): Promise<void> {
+async function serve(environmentPrincipals?: EnvironmentPrincipals): Promise<number> {
   const initialUsers: InitialUser[] = [];
   if (values.environment) {
     if (!environmentPrincipals)
@@ -91,12 +118,12 @@ async function serve(environmentPrincipals?: EnvironmentPrincipals): Promise<voi
     dataDir: required('data'),
     host: required('host'),
     port: wholeNumber('port', 0),
-    ledgerId: required('ledger-id'),
-    signing: { everyMs: wholeNumber('sign-every-ms', 0), everyTransactions: wholeNumber('sign-every-tx', 1) },
-    loadingPolls: wholeNumber('loading-polls', 0),
+    ledgerId: required('ledgerId'),
+    signing: { everyMs: wholeNumber('signEveryMs', 0), everyTransactions: wholeNumber('signEveryTx', 1) },
+    loadingPolls: wholeNumber('loadingPolls', 0),
     apiVersions: apiVersions(),
     initialUsers,
-  });
+  }).catch(refusedStart);
   const { tornBytesRecovered, tornAt } = running.ledger;
   if (tornBytesRecovered) {
     console.error(
@@ -104,29 +131,28 @@ async function serve(environmentPrincipals?: EnvironmentPrincipals): Promise<voi
     );
   }
   console.log(JSON.stringify(running.info));
-  const shutdown = (signal: string) => {
-    console.error(`${signal}: stopping the local ledger`);
-    running.stop().then(
-      () => process.exit(0),
-      (error: Error) => {
-        console.error(`stop failed: ${error.message}`);
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGINT', () => shutdown('SIGINT'));
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  // serves until a signal, then stops cleanly.
+  const signal = await new Promise<string>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+  console.error(`${signal}: stopping the local ledger`);
+  await running.stop().catch((error: Error) => {
+    throw new CommandFailure(`stop failed: ${error.message}`, 'failed');
+  });
+  return exitCode('ok');
 }
 
-async function printToken(): Promise<void> {
+async function printToken(): Promise<number> {
   const audiences: Record<string, string> = { ledger: LEDGER_AUDIENCE, arm: ARM_AUDIENCE };
   const audience = audiences[required('audience')];
   if (!audience) throw new UsageError(`--audience must be ledger or arm, not '${values.audience}'`);
   const identity = await loadExistingIdentity(required('data'));
-  console.log(await mintToken(identity.tokenIssuerKey, { oid: required('object-id'), tid: values['tenant-id'] }, audience));
+  console.log(await mintToken(identity.tokenIssuerKey, { oid: required('objectId'), tid: values.tenantId }, audience));
+  return exitCode('ok');
 }
 
-async function addCertificateUser(): Promise<void> {
+async function addCertificateUser(): Promise<number> {
   const dataDir = required('data');
   const name = required('name');
   const role = required('role') as LedgerRole;
@@ -139,7 +165,7 @@ async function addCertificateUser(): Promise<void> {
   if (running) {
     await setUserRole(running, created.userId, role);
   } else {
-    const ledger = await startLocalLedger({ dataDir, port: 0 });
+    const ledger = await startLocalLedger({ dataDir, port: 0 }).catch(refusedStart);
     try {
       await ledger.ledger.setUser(created.userId, role);
     } finally {
@@ -149,6 +175,7 @@ async function addCertificateUser(): Promise<void> {
   writeFileDurably(keyPath, created.keyPem, 0o600);
   writeFileDurably(certificatePath, created.certificatePem);
   console.log(JSON.stringify({ userId: created.userId, role, certificatePath, keyPath }));
+  return exitCode('ok');
 }
 
 async function loadExistingIdentity(dataDir: string) {
@@ -159,22 +186,11 @@ async function loadExistingIdentity(dataDir: string) {
 
 /** Runs the command `process.argv` names; `environmentPrincipals` makes `--environment` available. */
 export function runLocalLedgerCli(environmentPrincipals?: EnvironmentPrincipals): void {
-  const commands: Record<string, () => Promise<void>> = {
-    serve: () => serve(environmentPrincipals),
-    'mint-token': printToken,
-    'add-cert-user': addCertificateUser,
-  };
-  const commandName = positionals[0] ?? 'serve';
-  const command = Object.hasOwn(commands, commandName) ? commands[commandName] : undefined;
-  if (values.help || !command) {
-    console.log(USAGE);
-    process.exitCode = command ? 0 : 2;
-  } else {
-    command().catch((error: Error) => {
-      console.error(error instanceof UsageError ? `${error.message}\n${USAGE}` : `local ledger: ${error.message}`);
-      process.exitCode = error instanceof UsageError ? 2 : 1;
-    });
-  }
+  const commands = { serve: () => serve(environmentPrincipals), 'mint-token': printToken, 'add-cert-user': addCertificateUser };
+  runCli<Values>(cli, (parsed, [command]) => {
+    values = parsed;
+    return commands[command as keyof typeof commands]();
+  });
 }
 
 if (require.main === module) runLocalLedgerCli();

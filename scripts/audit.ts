@@ -2,60 +2,56 @@
  * `npm run audit -- --env <name> --out <dir>`: exports every entry of an environment's ledger with
  * its receipt into a self-contained archive, verifies it, and writes a manifest and a summary. Run
  * it again on the same folder to resume an interrupted export. `--env local` uses (or starts) the
- * local ledger. Exit 0 when the archive is complete and verified, 1 when a check failed, 2 for bad
- * usage, 3 when the export could not finish (run it again to resume).
+ * local ledger. Exit codes: scripts/cli/exit-codes.ts (`--help` lists them).
  */
-import { parseArgs } from 'node:util';
 import { EnvironmentConfigError } from '../stacks/environment-config';
-import { COMMON_OPTIONS, commonSettings, environmentName } from './cli-options';
+import { createCli, environmentNameArg, runCli, wholeNumber } from './cli/command';
+import { addCommonOptions, commonSettings, type CommonValues } from './cli-options';
+import { exitCode } from './cli/exit-codes';
 import { AuditFailed, AuditInterrupted, exportLedger } from './audit/export';
 import { barProgress, lineProgress } from './audit/progress';
 import { AuditRequestError } from './audit/requests';
+import { StepFailure } from './smoke/steps';
 import { connectEnvironment } from './smoke/targets';
 
-const USAGE = `usage: audit --env <name|local> --out <dir> [--concurrency 32] [--threads <n>] [--progress-interval-ms 5000]
-  [--environments-dir environments] [--local-data <dir>] [--client-cert <pem> --client-key <pem>]
-exit codes: 0 exported and verified, 1 a check failed, 2 usage, 3 not finished (run again to resume)`;
-
-function positive(name: string, value: string | undefined, allowZero = false): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < (allowZero ? 0 : 1)) throw new Error(`--${name} must be a whole number ${allowZero ? '≥ 0' : '≥ 1'}`);
-  return n;
+interface AuditValues extends CommonValues {
+  readonly env: string;
+  readonly out: string;
+  readonly concurrency?: number;
+  readonly threads?: number;
+  readonly progressIntervalMs?: number;
 }
 
-async function main(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    const { values } = parseArgs({
-      args: argv,
-      options: {
-        ...COMMON_OPTIONS,
-        env: { type: 'string' },
-        out: { type: 'string' },
-        concurrency: { type: 'string' },
-        threads: { type: 'string' },
-        'progress-interval-ms': { type: 'string' },
-      },
-    });
-    const env = environmentName('env', values.env);
-    if (!values.out) throw new Error('--out is required: the folder the archive is written to');
-    const common = commonSettings(values);
-    parsed = {
-      env,
-      out: values.out,
-      concurrency: positive('concurrency', values.concurrency),
-      threads: positive('threads', values.threads, true),
-      progressIntervalMs: positive('progress-interval-ms', values['progress-interval-ms'], true),
-      connect: { ...common, localData: common.localData ?? (env === 'local' ? '.local-ledger' : undefined) },
-    };
-  } catch (error) {
-    console.error(`${(error as Error).message}\n${USAGE}`);
-    return 2;
-  }
+function auditCli() {
+  return addCommonOptions(
+    createCli({
+      name: 'audit',
+      summary:
+        "Exports every entry of an environment's ledger with its receipt into a self-contained archive, verifies it, and writes a manifest and a summary; run it again on the same folder to resume.",
+      examples: [
+        ['npm run audit -- --env local --out audit-local', 'export and verify the local ledger (started on .local-ledger/ when none runs)'],
+        ['npm run audit -- --env prod --out audit-prod --concurrency 16', "export prod's Azure ledger with at most 16 requests in flight"],
+        ['npm run verify-receipt -- audit-prod', 'check the archive again later, offline'],
+      ],
+    })
+      .requiredOption('--env <name>', 'the environment, or local', environmentNameArg)
+      .requiredOption('--out <dir>', 'the folder the archive is written to (resumed when it holds one)')
+      .option('--concurrency <n>', 'requests in flight', wholeNumber(1))
+      .option('--threads <n>', 'worker threads verifying receipts (0: on the main thread)', wholeNumber(0))
+      .option('--progress-interval-ms <ms>', 'how often progress is printed when not on a terminal', wholeNumber(0)),
+  );
+}
+
+async function main(values: AuditValues): Promise<number> {
+  const common = commonSettings(values);
+  const parsed = {
+    env: values.env,
+    out: values.out,
+    connect: { ...common, localData: common.localData ?? (values.env === 'local' ? '.local-ledger' : undefined) },
+  };
   const progress = process.stderr.isTTY
     ? barProgress(process.stderr)
-    : lineProgress((line) => console.log(line), parsed.progressIntervalMs);
+    : lineProgress((line) => console.log(line), values.progressIntervalMs);
   const connection = await connectEnvironment(parsed.env, parsed.connect);
   try {
     const target = await connection.resolveTarget();
@@ -64,24 +60,24 @@ async function main(argv: string[]): Promise<number> {
       out: parsed.out,
       target,
       credential: connection.reader ?? connection.credential,
-      concurrency: parsed.concurrency,
-      threads: parsed.threads,
+      concurrency: values.concurrency,
+      threads: values.threads,
       progress,
     });
     const f = result.manifest.facts;
     console.log(
       `${result.resumed ? 'resumed and ' : ''}exported ${f.entries} entries in ${f.collections.length} collection(s) up to ${result.manifest.upTo}; ${f.receiptsVerified} receipts verified\narchive: ${result.dir}`,
     );
-    return 0;
+    return exitCode('ok');
   } catch (error) {
     progress.stop();
     if (error instanceof AuditFailed) {
       console.error(`audit FAILED: ${error.message}`);
-      return 1;
+      return exitCode('failed');
     }
     if (error instanceof AuditInterrupted || error instanceof AuditRequestError) {
       console.error(`audit not finished: ${error.message}\nrun the same command again to resume`);
-      return 3;
+      return exitCode('audit-unfinished');
     }
     throw error;
   } finally {
@@ -90,11 +86,9 @@ async function main(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (error: Error) => {
-      console.error(error instanceof EnvironmentConfigError ? `audit refused:\n${error.message}` : `audit: ${error.message}`);
-      process.exit(error instanceof EnvironmentConfigError ? 2 : 3);
-    },
-  );
+  runCli(auditCli(), main, [
+    [EnvironmentConfigError, 'usage', 'audit refused'],
+    // the ledger could not be resolved or reached: nothing is lost, the same command resumes.
+    [StepFailure, 'audit-unfinished', 'audit not finished (run the same command again to resume)'],
+  ]);
 }

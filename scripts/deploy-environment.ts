@@ -2,21 +2,12 @@
  * `npm run deploy-environment -- --env <name> --promote-from <a,b> --plan-dir <reviewed plan>`: the
  * one deploy sequence both pipelines call (scripts/pipeline/deploy-sequence.ts): synth → gate → plan
  * check → preflight → apply → attest → smoke → evidence, stopping at the first failure with a
- * native annotation. Exit 0 deployed; otherwise the failing step's code: 2 usage or refused synth,
- * 3 gate refused, 4 terraform failed (3 terraform missing), 6 ledger/key vault deletion refused,
- * 1 preflight or another failure, 10–18 a ledger step (as in smoke).
+ * native annotation. Exit 0 deployed; otherwise the failing step's own code (scripts/cli/exit-codes.ts).
  */
-import { parseArgs } from 'node:util';
-import { COMMON_OPTIONS, COMMON_USAGE, commonSettings, environmentName } from './cli-options';
-import { overrideFromFlags } from './plan-report';
-import { DEPLOY_EXIT_CODES, deploySequence, type DeploySequenceOptions } from './pipeline/deploy-sequence';
-
-const USAGE = `usage: deploy-environment --env <name> --plan-dir <folder holding the reviewed tfplan and its cdk.tf.json>
-  [--promote-from <env,env>: predecessors whose evidence gates this deploy; empty for a root] [--terraform terraform]
-  [--artifacts-dir <dir>: the predecessors' evidence artifacts as CI downloads them, one folder evidence-<env> each]
-  [--pipeline-run <url>] [--summary <file>] [--allow-replace <address> (repeat) --override-reason "<why>"]
-  [--approver <who>: outside CI only] [--from-local-data <dir>] [--source-certificate <pem>]
-  ${COMMON_USAGE}`;
+import { UsageError, createCli, environmentNameArg, readableFile, runCli } from './cli/command';
+import { addCommonOptions, commonSettings, type CommonValues } from './cli-options';
+import { addOverrideOptions, overrideFromFlags } from './plan-report';
+import { deploySequence } from './pipeline/deploy-sequence';
 
 /** The run's URL as each CI system spells it, else the run id. */
 export function pipelineRunUrl(runId: string, env: NodeJS.ProcessEnv = process.env): string {
@@ -33,57 +24,78 @@ export function predecessors(list: string): string[] {
     .split(',')
     .map((name) => name.trim())
     .filter(Boolean)
-    .map((name) => environmentName('promote-from', name));
+    .map((name) => {
+      if (!/^[a-z][a-z0-9-]{0,19}$/.test(name)) throw new UsageError(`--promote-from: '${name}' is not an environment name`);
+      return name;
+    });
 }
 
-function parse(argv: string[]): DeploySequenceOptions {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      ...COMMON_OPTIONS,
-      env: { type: 'string' },
-      'promote-from': { type: 'string', default: '' },
-      'plan-dir': { type: 'string' },
-      'artifacts-dir': { type: 'string' },
-      terraform: { type: 'string', default: 'terraform' },
-      'pipeline-run': { type: 'string' },
-      summary: { type: 'string' },
-      'allow-replace': { type: 'string', multiple: true },
-      'override-reason': { type: 'string' },
-      approver: { type: 'string' },
-      'from-local-data': { type: 'string' },
-      'source-certificate': { type: 'string' },
-    },
-  });
+interface DeployEnvironmentValues extends CommonValues {
+  readonly env: string;
+  readonly promoteFrom: string;
+  readonly planDir: string;
+  readonly artifactsDir?: string;
+  readonly terraform: string;
+  readonly pipelineRun?: string;
+  readonly summary?: string;
+  readonly allowReplace?: readonly string[];
+  readonly overrideReason?: string;
+  readonly approver?: string;
+  readonly fromLocalData?: string;
+  readonly sourceCertificate?: string;
+}
+
+function deployEnvironmentCli() {
+  return addOverrideOptions(
+    addCommonOptions(
+      createCli({
+        name: 'deploy-environment',
+        summary:
+          'The one deploy sequence both pipelines call: synth, promotion gate, plan check (refusing ledger or vault replacement), preflight, apply, attestations, smoke test, evidence; it stops at the first failure with a native CI annotation.',
+        examples: [
+          [
+            'npm run deploy-environment -- --env dev --plan-dir cdktf.out/stacks/acl-dev',
+            'deploy dev (a first environment) from its reviewed plan',
+          ],
+          [
+            'npm run deploy-environment -- --env prod --promote-from test --plan-dir plan-prod --artifacts-dir artifacts',
+            "deploy prod, gated on test's evidence as CI downloaded it",
+          ],
+        ],
+      })
+        .requiredOption('--env <name>', 'the environment to deploy', environmentNameArg)
+        .requiredOption('--plan-dir <dir>', 'the folder holding the reviewed tfplan and its cdk.tf.json')
+        .option('--promote-from <env,...>', 'its predecessors, whose evidence gates this deploy (empty for a first environment)', '')
+        .option('--artifacts-dir <dir>', "the predecessors' evidence as CI downloads it, one folder evidence-<env> each")
+        .option('--terraform <path>', 'the terraform executable', 'terraform')
+        .option('--pipeline-run <url>', 'the pipeline run recorded in the deployment attestation (default: from the CI environment)')
+        .option('--summary <file>', 'also write the Markdown summary here')
+        .option('--approver <who>', 'who approved (outside CI only)')
+        .option('--from-local-data <dir>', "a stand-in local ledger for the predecessors' ledgers")
+        .option('--source-certificate <pem>', "pin the predecessors' ledger certificate (offline gates)", readableFile),
+    ),
+  );
+}
+
+function main(values: DeployEnvironmentValues): number {
   const common = commonSettings(values);
-  const environment = environmentName('env', values.env);
-  if (!values['plan-dir']) throw new Error('--plan-dir is required (where the plan artifact was downloaded)');
-  const promoteFrom = predecessors(values['promote-from']!);
-  if (promoteFrom.includes(environment)) throw new Error(`--promote-from names ${environment} itself`);
-  return {
+  const promoteFrom = predecessors(values.promoteFrom);
+  if (promoteFrom.includes(values.env)) throw new UsageError(`--promote-from names ${values.env} itself`);
+  return deploySequence({
     ...common,
-    environment,
+    environment: values.env,
     promoteFrom,
-    planDir: values['plan-dir'],
-    artifactsDir: values['artifacts-dir'],
-    terraform: values.terraform!,
-    pipelineRun: values['pipeline-run'] ?? pipelineRunUrl(common.runId),
+    planDir: values.planDir,
+    artifactsDir: values.artifactsDir,
+    terraform: values.terraform,
+    pipelineRun: values.pipelineRun ?? pipelineRunUrl(common.runId),
     summaryFile: values.summary,
-    override: overrideFromFlags(values['allow-replace'], values['override-reason']),
+    override: overrideFromFlags(values.allowReplace, values.overrideReason),
     approver: values.approver,
-    fromLocalData: values['from-local-data'],
-    sourceCertificate: values['source-certificate'],
+    fromLocalData: values.fromLocalData,
+    sourceCertificate: values.sourceCertificate,
     print: (line) => console.log(line),
-  };
+  }).exitCode;
 }
 
-if (require.main === module) {
-  let options: DeploySequenceOptions;
-  try {
-    options = parse(process.argv.slice(2));
-  } catch (error) {
-    console.error(`${(error as Error).message}\n${USAGE}`);
-    process.exit(DEPLOY_EXIT_CODES.usage);
-  }
-  process.exit(deploySequence(options).exitCode);
-}
+if (require.main === module) runCli(deployEnvironmentCli(), main);

@@ -2,33 +2,19 @@
  * `npm run drift -- --env <name>`: what the scheduled drift workflows run for each environment with
  * its read-only (plan) identity: synth, terraform init, `plan -detailed-exitcode` (no state lock),
  * then the plan reader on `show -json`, whose summary lists the drifted and changed resources in
- * the job summary. Exit 0 the live resources match the stack, 5 drift or pending changes, 6 the plan
- * would delete or replace a ledger or key vault, 2 usage or a refused synth, 3 terraform missing,
- * 4 a terraform step failed.
+ * the job summary. Exit codes: scripts/cli/exit-codes.ts (`--help` lists them).
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { EnvironmentConfigError } from '../stacks/environment-config';
 import { stackName } from '../stacks/ledger-stack';
 import { SynthError, synthAll } from '../stacks/synth';
-import { environmentName } from './cli-options';
+import { createCli, runCli } from './cli/command';
 import { PLAN_EXIT_CODES, PlanReportError } from './pipeline/plan-report';
 import { planCheck } from './plan-report';
 import { defaultCommit, defaultRunId } from './smoke/run-metadata';
-import { TERRAFORM_OPTIONS } from './terraform/cli';
-import {
-  EXIT,
-  TerraformRunError,
-  captureTerraform,
-  checkTerraformVersion,
-  planDiffers,
-  runTerraformStep,
-  terraformCommands,
-} from './terraform/run';
-
-const USAGE = `usage: drift --env <name> [--environments-dir environments] [--cdktf-out cdktf.out] [--terraform terraform] [--summary <file>]
-exit codes: 0 no drift, ${PLAN_EXIT_CODES.changes} drift or pending changes, ${PLAN_EXIT_CODES.replacementRefused} a ledger or key vault would be deleted or replaced, 2 usage or a refused synth, 3 terraform missing, 4 a terraform step failed`;
+import { addTerraformOptions, type TerraformValues } from './terraform/cli';
+import { captureTerraform, checkTerraformVersion, planDiffers, runTerraformStep, terraformCommands } from './terraform/run';
 
 export interface DriftOptions {
   readonly environment: string;
@@ -63,35 +49,36 @@ export function drift(options: DriftOptions): number {
   return exitCode === PLAN_EXIT_CODES.noChanges && differs ? PLAN_EXIT_CODES.changes : exitCode;
 }
 
+function driftCli() {
+  return addTerraformOptions(
+    createCli({
+      name: 'drift',
+      summary:
+        "Synthesizes, runs terraform init and plan -detailed-exitcode (no state lock) in the environment's stack folder, then the plan reader: the drifted and changed resources go to the job summary. The scheduled drift workflows run it with the read-only identity.",
+      examples: [
+        ['npm run drift -- --env prod', "check prod's live resources against its stack"],
+        ['npm run drift -- --env dev --summary drift-dev.md', 'also write the summary to a file'],
+      ],
+    }),
+  ).option('--summary <file>', 'also write the Markdown summary here');
+}
+
 if (require.main === module) {
-  let options: DriftOptions;
-  try {
-    const { values } = parseArgs({
-      options: { ...TERRAFORM_OPTIONS, summary: { type: 'string' } },
-    });
-    options = {
-      environment: environmentName('env', values.env),
-      environmentsDir: values['environments-dir']!,
-      cdktfOut: values['cdktf-out']!,
-      terraform: values.terraform!,
-      summaryFile: values.summary,
-      print: (line) => console.log(line),
-    };
-  } catch (error) {
-    console.error(`${(error as Error).message}\n${USAGE}`);
-    process.exit(EXIT.usage);
-  }
-  try {
-    process.exit(drift(options));
-  } catch (error) {
-    if (error instanceof TerraformRunError) {
-      console.error(`drift: ${error.message}`);
-      process.exit(error.exitCode);
-    }
-    if (error instanceof EnvironmentConfigError || error instanceof SynthError || error instanceof PlanReportError) {
-      console.error(`drift refused:\n${error.message}`);
-      process.exit(EXIT.usage);
-    }
-    throw error;
-  }
+  runCli<TerraformValues & { summary?: string }>(
+    driftCli(),
+    (values) =>
+      drift({
+        environment: values.env,
+        environmentsDir: values.environmentsDir,
+        cdktfOut: values.cdktfOut,
+        terraform: values.terraform,
+        summaryFile: values.summary,
+        print: (line) => console.log(line),
+      }),
+    [
+      [EnvironmentConfigError, 'usage', 'drift refused'],
+      [SynthError, 'usage', 'drift refused'],
+      [PlanReportError, 'usage', 'drift refused'],
+    ],
+  );
 }

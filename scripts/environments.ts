@@ -6,12 +6,14 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import { isStrictTier } from '../constructs/governance';
 import { EnvironmentConfigError, loadEnvironments } from '../stacks/environment-config';
 import { stackName } from '../stacks/ledger-stack';
 import { promotionOrder } from '../stacks/promotion-graph';
+import { UsageError, createCli, runCli } from './cli/command';
+import { exitCode } from './cli/exit-codes';
+import { environmentsDirOption } from './cli-options';
 
 /** One environment as pipelines use it (the shared contract of `--json`). */
 export interface ListedEnvironment {
@@ -114,40 +116,35 @@ export function environmentsTable(listing: EnvironmentListing): string {
   return [line(rows[0]), line(widths.map((w) => '-'.repeat(w))), ...rows.slice(1).map(line)].join('\n');
 }
 
-function main(): number {
-  const usage =
-    'usage: environments [--json | --write-azure-devops [<file>]] [--environments-dir environments]\n' +
-    '  --json                  the environments, their graph and waves as JSON (for pipelines)\n' +
-    `  --write-azure-devops    regenerate ${AZURE_DEVOPS_FILE} (the Azure DevOps parameter file)`;
-  let values: { json?: boolean; 'write-azure-devops'?: boolean; 'environments-dir': string };
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      allowPositionals: true,
-      options: {
-        json: { type: 'boolean' },
-        'write-azure-devops': { type: 'boolean' },
-        'environments-dir': { type: 'string', default: process.env.ACL_ENVIRONMENTS_DIR ?? 'environments' },
-      },
-    }) as { values: typeof values; positionals: string[] });
-    if (positionals.length > (values['write-azure-devops'] ? 1 : 0)) throw new Error(`unexpected argument '${positionals.at(-1)}'`);
-    if (values.json && values['write-azure-devops']) throw new Error('--json and --write-azure-devops go separately');
-  } catch (error) {
-    console.error(`${(error as Error).message}\n${usage}`);
-    return 2;
-  }
-  let listing: EnvironmentListing;
-  try {
-    listing = listEnvironments(values['environments-dir']);
-  } catch (error) {
-    if (!(error instanceof EnvironmentConfigError)) throw error;
-    console.error(`environments refused:\n${error.message}`);
-    return 2;
-  }
+interface EnvironmentsValues {
+  readonly json?: boolean;
+  readonly writeAzureDevops?: string | boolean;
+  readonly environmentsDir: string;
+}
+
+function environmentsCli() {
+  return createCli({
+    name: 'environments',
+    summary:
+      'Lists the environments in promotion order with their stack, predecessors, wave and pipeline identities; pipelines build their matrices from --json. --write-azure-devops regenerates the Azure DevOps parameter file.',
+    examples: [
+      ['npm run environments', 'a table in promotion order, and the waves'],
+      ['npm run environments -- --json', 'the same as JSON, for pipelines'],
+      ['npm run environments -- --write-azure-devops', `regenerate ${AZURE_DEVOPS_FILE} after adding an environment`],
+    ],
+  })
+    .option('--json', 'print the environments, graph and waves as JSON')
+    .option('--write-azure-devops [file]', `regenerate the Azure DevOps parameter file (default ${AZURE_DEVOPS_FILE})`)
+    .addOption(environmentsDirOption());
+}
+
+function main(values: EnvironmentsValues): number {
+  if (values.json && values.writeAzureDevops) throw new UsageError('--json and --write-azure-devops go separately');
+  const listing = listEnvironments(values.environmentsDir);
   if (values.json) {
     console.log(JSON.stringify(listing, null, 2));
-  } else if (values['write-azure-devops']) {
-    const file = positionals[0] ?? AZURE_DEVOPS_FILE;
+  } else if (values.writeAzureDevops) {
+    const file = typeof values.writeAzureDevops === 'string' ? values.writeAzureDevops : AZURE_DEVOPS_FILE;
     const text = azureDevOpsFile(listing);
     const unchanged = readIfExists(file) === text;
     if (!unchanged) writeFileSync(file, text);
@@ -156,7 +153,7 @@ function main(): number {
     console.log(environmentsTable(listing));
     console.log(`\nwaves: ${listing.waves.map((w) => w.join(' + ')).join(' → ')}`);
   }
-  return 0;
+  return exitCode('ok');
 }
 
 function readIfExists(file: string): string | undefined {
@@ -167,4 +164,4 @@ function readIfExists(file: string): string | undefined {
   }
 }
 
-if (require.main === module) process.exitCode = main();
+if (require.main === module) runCli(environmentsCli(), main, [[EnvironmentConfigError, 'usage', 'environments refused']]);

@@ -6,12 +6,11 @@
  * names each address with a reason; the override is recorded under `<evidence>/<env>/`.
  * Exit codes: {@link PLAN_EXIT_CODES}.
  */
-import { parseArgs } from 'node:util';
+import type { Command } from 'commander';
 import { defaultCommit, defaultRunId } from './smoke/run-metadata';
-import { environmentName } from './cli-options';
+import { UsageError, createCli, environmentNameArg, readableFile, runCli } from './cli/command';
 import { detectCi, errorAnnotation, publishSummary, warningAnnotation } from './pipeline/ci';
 import {
-  PLAN_EXIT_CODES,
   PlanReportError,
   actor,
   guardReplacements,
@@ -22,10 +21,6 @@ import {
   type PlanReport,
   type ReplacementOverride,
 } from './pipeline/plan-report';
-
-const USAGE = `usage: plan-report --plan-json <file: terraform show -json tfplan> [--env <name>] [--summary <file>]
-  [--allow-replace <address> (repeat) --override-reason "<why>" [--evidence-dir evidence] [--run-id <id>] [--commit <sha>]]
-exit codes: ${PLAN_EXIT_CODES.noChanges} no changes, ${PLAN_EXIT_CODES.changes} changes or drift, ${PLAN_EXIT_CODES.replacementRefused} a ledger or key vault deletion or replacement refused, ${PLAN_EXIT_CODES.usage} usage or an unreadable plan`;
 
 export interface PlanCheckOptions {
   readonly planJson: string;
@@ -91,51 +86,67 @@ export function planCheck(options: PlanCheckOptions): PlanCheckResult {
 }
 
 /** `--allow-replace <address>... --override-reason "<why>"`: both or neither; throws naming the flag. */
-export function overrideFromFlags(addresses: string[] = [], reason: string | undefined): ReplacementOverride | undefined {
-  if (reason !== undefined && !addresses.length) throw new Error('--override-reason goes with --allow-replace <address>');
-  if (addresses.length && !reason?.trim()) throw new Error('--allow-replace needs --override-reason "<why>" (it is recorded)');
-  return addresses.length ? { addresses, reason: reason!.trim() } : undefined;
+export function overrideFromFlags(addresses: readonly string[] = [], reason: string | undefined): ReplacementOverride | undefined {
+  if (reason !== undefined && !addresses.length) throw new UsageError('--override-reason goes with --allow-replace <address>');
+  if (addresses.length && !reason?.trim()) throw new UsageError('--allow-replace needs --override-reason "<why>" (it is recorded)');
+  return addresses.length ? { addresses: [...addresses], reason: reason!.trim() } : undefined;
 }
 
-export function parsePlanReportArgs(argv: string[]): Omit<PlanCheckOptions, 'print'> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      'plan-json': { type: 'string' },
-      env: { type: 'string' },
-      summary: { type: 'string' },
-      'allow-replace': { type: 'string', multiple: true },
-      'override-reason': { type: 'string' },
-      'evidence-dir': { type: 'string', default: 'evidence' },
-      'run-id': { type: 'string' },
-      commit: { type: 'string' },
-    },
-  });
-  if (!values['plan-json']) throw new Error('--plan-json is required');
-  return {
-    planJson: values['plan-json'],
-    environment: values.env === undefined ? undefined : environmentName('env', values.env),
+/** Collects a repeatable option's values. */
+export const repeated = (value: string, previous: readonly string[] = []): readonly string[] => [...previous, value];
+
+/** Adds `--allow-replace` and `--override-reason` (plan-report and deploy-environment). */
+export function addOverrideOptions(command: Command): Command {
+  return command
+    .option('--allow-replace <address>', 'a ledger or key vault address the plan may delete or replace (repeat for several)', repeated)
+    .option('--override-reason <why>', 'why; recorded with the override under the evidence folder');
+}
+
+interface PlanReportValues {
+  readonly planJson: string;
+  readonly env?: string;
+  readonly summary?: string;
+  readonly allowReplace?: readonly string[];
+  readonly overrideReason?: string;
+  readonly evidenceDir: string;
+  readonly runId?: string;
+  readonly commit?: string;
+}
+
+function planReportCli() {
+  return addOverrideOptions(
+    createCli({
+      name: 'plan-report',
+      summary:
+        'Reads a plan (terraform show -json), writes the drift and change summary (job summary in CI), and refuses a plan that deletes or replaces a ledger or key vault unless a recorded override names each one.',
+      examples: [
+        ['npm run plan-report -- --plan-json plan.json --env prod', "summarise prod's plan; refuse ledger or vault replacement"],
+        [
+          'npm run plan-report -- --plan-json plan.json --env dev --allow-replace azurerm_key_vault.kv --override-reason "CHG-1234 rebuild"',
+          'allow one replacement, recorded under evidence/dev/',
+        ],
+      ],
+    })
+      .requiredOption('--plan-json <file>', 'the output of terraform show -json tfplan', readableFile)
+      .option('--env <name>', 'the environment the plan is for', environmentNameArg)
+      .option('--summary <file>', 'also write the Markdown summary here'),
+  )
+    .option('--evidence-dir <dir>', 'where an override is recorded', 'evidence')
+    .option('--run-id <id>', 'the run recorded with an override')
+    .option('--commit <sha>', 'the commit recorded with an override');
+}
+
+function main(values: PlanReportValues): number {
+  return planCheck({
+    planJson: values.planJson,
+    environment: values.env,
     summaryFile: values.summary,
-    override: overrideFromFlags(values['allow-replace'], values['override-reason']),
-    evidenceDir: values['evidence-dir']!,
-    runId: values['run-id'] ?? defaultRunId(),
+    override: overrideFromFlags(values.allowReplace, values.overrideReason),
+    evidenceDir: values.evidenceDir,
+    runId: values.runId ?? defaultRunId(),
     commit: values.commit ?? defaultCommit(),
-  };
+    print: (line) => console.log(line),
+  }).exitCode;
 }
 
-if (require.main === module) {
-  let options: PlanCheckOptions;
-  try {
-    options = { ...parsePlanReportArgs(process.argv.slice(2)), print: (line) => console.log(line) };
-  } catch (error) {
-    console.error(`${(error as Error).message}\n${USAGE}`);
-    process.exit(PLAN_EXIT_CODES.usage);
-  }
-  try {
-    process.exit(planCheck(options).exitCode);
-  } catch (error) {
-    if (!(error instanceof PlanReportError)) throw error;
-    console.error(`plan-report: ${error.message}`);
-    process.exit(PLAN_EXIT_CODES.usage);
-  }
-}
+if (require.main === module) runCli(planReportCli(), main, [[PlanReportError, 'usage', 'plan-report refused']]);

@@ -4,25 +4,23 @@
  * checks what a deploy needs: resource providers registered, the region offering ledgers, the
  * ledger quota, the ledger name (available, or an existing ledger that is ours) and, for the deploy
  * identity, permission to write role assignments and locks. Each failure names its fix.
- * Exit 0 ready, 1 a prerequisite is missing, 2 bad usage.
+ * Exit codes: scripts/cli/exit-codes.ts (`--help` lists them).
  */
 import { AuthorizationManagementClient } from '@azure/arm-authorization';
 import { ConfidentialLedgerClient } from '@azure/arm-confidentialledger';
 import { ResourceManagementClient } from '@azure/arm-resources';
+import { Option } from 'commander';
 import type { TokenCredential } from '@azure/core-auth';
 import { DefaultAzureCredential } from '@azure/identity';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { EnvironmentConfigError, loadEnvironmentFile } from '../stacks/environment-config';
 import { stackRequirements } from '../stacks/ledger-stack';
-import { environmentName } from './cli-options';
+import { createCli, environmentNameArg, runCli } from './cli/command';
+import { environmentsDirOption } from './cli-options';
+import { exitCode } from './cli/exit-codes';
 import { preflightChecks, type ArmClients } from './preflight/checks';
 import { prepareLocalSmoke } from './smoke/targets';
-
-const USAGE =
-  'usage: preflight --env <name> [--identity deploy|plan] [--environments-dir environments]\n' +
-  "  [--local-data <dir>: the local ledger's ARM stand-in instead of Azure]\nexit codes: 0 ready, 1 a prerequisite is missing, 2 usage";
 
 function clients(credential: TokenCredential, subscriptionId: string, options: object = {}): ArmClients {
   return {
@@ -32,28 +30,33 @@ function clients(credential: TokenCredential, subscriptionId: string, options: o
   };
 }
 
-async function main(): Promise<number> {
-  let env, identity: 'plan' | 'deploy', localData: string | undefined;
-  try {
-    const { values } = parseArgs({
-      options: {
-        env: { type: 'string' },
-        identity: { type: 'string', default: 'deploy' },
-        'environments-dir': { type: 'string', default: process.env.ACL_ENVIRONMENTS_DIR ?? 'environments' },
-        'local-data': { type: 'string' },
-      },
-    });
-    if (values.identity !== 'plan' && values.identity !== 'deploy')
-      throw new Error(`--identity '${values.identity}' must be plan or deploy`);
-    identity = values.identity;
-    localData = values['local-data'];
-    env = loadEnvironmentFile(join(values['environments-dir']!, `${environmentName('env', values.env)}.json`));
-  } catch (error) {
-    console.error(
-      `${error instanceof EnvironmentConfigError ? `preflight refused:\n${error.message}` : (error as Error).message}\n${USAGE}`,
-    );
-    return 2;
-  }
+interface PreflightValues {
+  readonly env: string;
+  readonly identity: 'plan' | 'deploy';
+  readonly environmentsDir: string;
+  readonly localData?: string;
+}
+
+function preflightCli() {
+  return createCli({
+    name: 'preflight',
+    summary:
+      'Before plan, reads Azure Resource Manager and checks what a deploy needs: resource providers, the region, the ledger quota and name, and the deploy identity’s permissions. Each failure names its fix.',
+    examples: [
+      ['npm run preflight -- --env dev', 'check dev’s subscription as the deploy identity'],
+      ['npm run preflight -- --env prod --identity plan', 'check prod as the read-only plan identity'],
+      ['npm run preflight -- --env dev --local-data .ll-dev', "check against the local ledger's ARM stand-in instead of Azure"],
+    ],
+  })
+    .requiredOption('--env <name>', 'the environment (an environments/<name>.json)', environmentNameArg)
+    .addOption(new Option('--identity <which>', 'which pipeline identity is checked').choices(['deploy', 'plan']).default('deploy'))
+    .addOption(environmentsDirOption())
+    .option('--local-data <dir>', "the local ledger's ARM stand-in instead of Azure");
+}
+
+async function main(values: PreflightValues): Promise<number> {
+  const { identity, localData } = values;
+  const env = loadEnvironmentFile(join(values.environmentsDir, `${values.env}.json`));
   const requirements = stackRequirements(env);
   const local = localData ? await prepareLocalSmoke(localData) : undefined;
   try {
@@ -74,16 +77,10 @@ async function main(): Promise<number> {
     }
     const failed = findings.filter((f) => !f.ok).length;
     console.log(failed ? `\n${failed} prerequisite(s) missing` : '\nready to plan and deploy');
-    return failed ? 1 : 0;
+    return exitCode(failed ? 'failed' : 'ok');
   } finally {
     await local?.stop();
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: Error) => {
-    console.error(`preflight: ${error.message}`);
-    process.exit(1);
-  },
-);
+if (require.main === module) runCli(preflightCli(), main, [[EnvironmentConfigError, 'usage', 'preflight refused']]);

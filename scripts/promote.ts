@@ -11,15 +11,17 @@
  * target (`--local-data <dir>`); without `<env>=`, the value applies to every predecessor.
  * `--gate-only` checks the gate and nothing else (pipelines run it before applying, when the
  * target ledger may not exist yet).
- * Exit 0 promoted (or gate passed), 3 refused, 2 bad usage, 10–18 a ledger step failed (as in smoke).
+ * Exit codes: scripts/cli/exit-codes.ts (`--help` lists them).
  */
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { AZURE_IDENTITY_SERVICE, fetchLedgerIdentity, identityUrl } from '../receipts/ledger-identity';
 import { EnvironmentConfigError, loadEnvironments, type Environment } from '../stacks/environment-config';
 import { stackName } from '../stacks/ledger-stack';
 import { stackSha256 } from '../stacks/stack-hash';
-import { COMMON_OPTIONS, COMMON_USAGE, commonSettings, environmentName, type CommonSettings } from './cli-options';
+import { InvalidArgumentError } from 'commander';
+import { createCli, environmentNameArg, runCli } from './cli/command';
+import { exitCode } from './cli/exit-codes';
+import { addCommonOptions, commonSettings, type CommonSettings, type CommonValues } from './cli-options';
 import { recordAttestation } from './delivery/attestation';
 import { resolveApproval } from './delivery/approver';
 import { PromotionRefused, passingEvidence, type ContentsProof, type SourceLedger } from './delivery/evidence-gate';
@@ -28,8 +30,6 @@ import { rereadEntry, type LedgerCredential } from './smoke/protocol';
 import type { SmokeResult } from './smoke/run-smoke';
 import { StepFailure } from './smoke/steps';
 import { connectEnvironment, prepareLocalSmoke } from './smoke/targets';
-
-export const PROMOTION_REFUSED_EXIT_CODE = 3;
 
 /** A setting for every predecessor (a plain value) or per predecessor (keyed by environment name). */
 export type PerSource = string | Readonly<Record<string, string>>;
@@ -245,50 +245,77 @@ function perSource(option: string, values: readonly string[] | undefined): PerSo
   return Object.fromEntries(
     values.map((value) => {
       const at = value.indexOf('=');
-      if (at < 1) throw new Error(`--${option} '${value}': with several values, give each as <env>=<path>`);
-      return [environmentName(option, value.slice(0, at)), value.slice(at + 1)];
+      if (at < 1) throw new InvalidArgumentError(`--${option} '${value}': with several values, give each as <env>=<path>`);
+      const environment = value.slice(0, at);
+      if (!/^[a-z][a-z0-9-]{0,19}$/.test(environment))
+        throw new InvalidArgumentError(`--${option} '${value}': '${environment}' is not an environment name`);
+      return [environment, value.slice(at + 1)];
     }),
   );
 }
 
-async function main(): Promise<number> {
-  const usage =
-    'usage: promote --to <env> [--from <env>[,<env>...]: the predecessors you expect] [--approver <who>] [--gate-only]\n' +
-    '  [--from-local-data [<env>=]<dir>: a stand-in local ledger for a source] [--source-certificate [<env>=]<pem>: pin a source ledger offline]\n' +
-    `  ${COMMON_USAGE}`;
-  let options: PromoteOptions;
-  let gateOnly: boolean;
+/** Collects a repeatable option's values. */
+const repeated = (value: string, previous: readonly string[] = []): readonly string[] => [...previous, value];
+
+/** A comma-separated list of environment names. */
+const environmentList = (value: string): readonly string[] => value.split(',').map((name) => environmentNameArg(name.trim()));
+
+interface PromoteValues extends CommonValues {
+  readonly from?: readonly string[];
+  readonly to: string;
+  readonly approver?: string;
+  readonly fromLocalData?: readonly string[];
+  readonly sourceCertificate?: readonly string[];
+  readonly gateOnly?: boolean;
+}
+
+function promoteCli() {
+  return addCommonOptions(
+    createCli({
+      name: 'promote',
+      summary:
+        "Promotes a commit into an environment only when each environment it is promoted from (its promotesFrom) holds passing smoke evidence in its own ledger for the same commit and stack, then records who approved it in the target's ledger.",
+      examples: [
+        ['npm run promote -- --to test --gate-only', 'check the gate only (pipelines run it before applying test)'],
+        ['npm run promote -- --to test --from dev --approver alice', "record the promotion, approved by alice, in test's ledger"],
+        [
+          'npm run promote -- --to prod --from-local-data weu=.ll-weu --from-local-data neu=.ll-neu',
+          'a fan-in, each predecessor on its own stand-in ledger',
+        ],
+        [
+          'npm run promote -- --to test --source-certificate dev-identity.pem --gate-only',
+          "gate offline, with dev's ledger certificate pinned",
+        ],
+      ],
+    })
+      .requiredOption('--to <env>', 'the target environment', environmentNameArg)
+      .option('--from <env,...>', 'the predecessors you expect; refused unless exactly the declared ones', environmentList)
+      .option('--approver <who>', "who approved, when not read from the pipeline's approvals")
+      .option('--gate-only', 'check the gate and nothing else')
+      .option('--from-local-data <[env=]dir>', 'a stand-in local ledger for a source (repeat with env= for several)', repeated)
+      .option(
+        '--source-certificate <[env=]pem>',
+        "pin a source ledger's identity certificate, offline (repeat with env= for several)",
+        repeated,
+      ),
+  );
+}
+
+async function main(values: PromoteValues): Promise<number> {
+  const options: PromoteOptions = {
+    ...commonSettings(values),
+    to: values.to,
+    from: values.from,
+    approver: values.approver,
+    fromLocalData: perSource('from-local-data', values.fromLocalData),
+    sourceCertificate: perSource('source-certificate', values.sourceCertificate),
+    report: (line) => console.log(line),
+  };
   try {
-    const { values } = parseArgs({
-      options: {
-        ...COMMON_OPTIONS,
-        from: { type: 'string' },
-        to: { type: 'string' },
-        approver: { type: 'string' },
-        'from-local-data': { type: 'string', multiple: true },
-        'source-certificate': { type: 'string', multiple: true },
-        'gate-only': { type: 'boolean' },
-      },
-    });
-    gateOnly = values['gate-only'] ?? false;
-    options = {
-      ...commonSettings(values),
-      to: environmentName('to', values.to),
-      from: values.from?.split(',').map((name) => environmentName('from', name.trim())),
-      approver: values.approver,
-      fromLocalData: perSource('from-local-data', values['from-local-data']),
-      sourceCertificate: perSource('source-certificate', values['source-certificate']),
-      report: (line) => console.log(line),
-    };
-  } catch (error) {
-    console.error(`${(error as Error).message}\n${usage}`);
-    return 2;
-  }
-  try {
-    if (gateOnly) {
+    if (values.gateOnly) {
       const { passed } = await promotionGate(options);
       for (const p of passed) console.log(`gate passed: ${describePassed(options, p)}`);
-      return 0;
+      return exitCode('ok');
     }
     const result = await promote(options);
     if (result.ok)
@@ -298,22 +325,10 @@ async function main(): Promise<number> {
   } catch (error) {
     if (error instanceof PromotionRefused) {
       console.error(`promotion refused: ${error.message}`);
-      return PROMOTION_REFUSED_EXIT_CODE;
-    }
-    if (error instanceof EnvironmentConfigError) {
-      console.error(`promote refused:\n${error.message}`);
-      return 2;
+      return exitCode('promotion-refused');
     }
     throw error;
   }
 }
 
-if (require.main === module) {
-  main().then(
-    (code) => process.exit(code),
-    (error: Error) => {
-      console.error(`promote: ${error.message}`);
-      process.exit(2);
-    },
-  );
-}
+if (require.main === module) runCli(promoteCli(), main, [[EnvironmentConfigError, 'usage', 'promote refused']]);

@@ -5,22 +5,14 @@
  * bad usage.
  */
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { deployedAlertRules } from '../stacks/alerts-config';
 import { EnvironmentConfigError } from '../stacks/environment-config';
 import { stackName } from '../stacks/ledger-stack';
 import { allStacksSha256, stackSha256 } from '../stacks/stack-hash';
-import { COMMON_OPTIONS, COMMON_USAGE, commonSettings, environmentName } from './cli-options';
+import { createCli, environmentNameArg, readableFile, runCli, wholeNumber } from './cli/command';
+import { addCommonOptions, commonSettings, type CommonValues } from './cli-options';
 import { runSmoke, type SmokeResult } from './smoke/run-smoke';
-import { SMOKE_STEPS } from './smoke/steps';
 import { connectEnvironment, type ConnectOptions } from './smoke/targets';
-
-const USAGE = `usage: smoke --env <name|local> [--reader-cert <pem> --reader-key <pem>]
-  [--commit-timeout-ms 60000] [--receipt-timeout-ms 60000]
-  ${COMMON_USAGE}
-exit codes: 0 passed, 2 usage, ${Object.entries(SMOKE_STEPS)
-  .map(([name, s]) => `${s.exitCode} ${name}`)
-  .join(', ')}`;
 
 export interface SmokeCliOptions extends ConnectOptions {
   readonly env: string;
@@ -57,57 +49,60 @@ export async function smoke(options: SmokeCliOptions): Promise<SmokeResult & { s
   }
 }
 
-export function parseSmokeArgs(argv: string[]): Omit<SmokeCliOptions, 'report'> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      ...COMMON_OPTIONS,
-      env: { type: 'string' },
-      'reader-cert': { type: 'string' },
-      'reader-key': { type: 'string' },
-      'commit-timeout-ms': { type: 'string', default: '60000' },
-      'receipt-timeout-ms': { type: 'string', default: '60000' },
-    },
-  });
-  const env = environmentName('env', values.env);
-  const ms = (name: 'commit-timeout-ms' | 'receipt-timeout-ms') => {
-    const value = Number(values[name]);
-    if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} must be a positive whole number of milliseconds`);
-    return value;
-  };
+function smokeCli() {
+  return addCommonOptions(
+    createCli({
+      name: 'smoke',
+      summary:
+        "Proves that an environment's ledger appends, commits, reads back and issues a receipt that verifies against its identity, and writes the evidence.",
+      examples: [
+        ['npm run smoke -- --env local', 'smoke-test the local ledger (started on .local-ledger/ when none runs)'],
+        ['npm run smoke -- --env dev', "smoke-test dev's Azure ledger with the Azure credential chain"],
+        ['npm run smoke -- --env dev --local-data .ll-dev', 'rehearse dev against a local ledger standing in for it'],
+      ],
+    })
+      .requiredOption('--env <name>', 'the environment (an environments/<name>.json), or local', environmentNameArg)
+      .option('--reader-cert <pem>', 'a Reader client certificate (with --reader-key) for the role-separation step', readableFile)
+      .option('--reader-key <pem>', 'the private key of --reader-cert', readableFile)
+      .option('--commit-timeout-ms <ms>', 'how long to wait for the entry to commit', wholeNumber(1), 60_000)
+      .option('--receipt-timeout-ms <ms>', 'how long to wait for the receipt', wholeNumber(1), 60_000),
+  );
+}
+
+interface SmokeValues extends CommonValues {
+  readonly env: string;
+  readonly readerCert?: string;
+  readonly readerKey?: string;
+  readonly commitTimeoutMs: number;
+  readonly receiptTimeoutMs: number;
+}
+
+function smokeSettings(values: SmokeValues): Omit<SmokeCliOptions, 'report'> {
   const common = commonSettings(values);
   return {
     ...common,
-    env,
+    env: values.env,
     // --env local always means the local ledger; any other environment may be stood in for by one.
-    localData: common.localData ?? (env === 'local' ? '.local-ledger' : undefined),
-    readerCert: values['reader-cert'],
-    readerKey: values['reader-key'],
-    commitTimeoutMs: ms('commit-timeout-ms'),
-    receiptTimeoutMs: ms('receipt-timeout-ms'),
+    localData: common.localData ?? (values.env === 'local' ? '.local-ledger' : undefined),
+    readerCert: values.readerCert,
+    readerKey: values.readerKey,
+    commitTimeoutMs: values.commitTimeoutMs,
+    receiptTimeoutMs: values.receiptTimeoutMs,
   };
 }
 
 if (require.main === module) {
-  let parsed: Omit<SmokeCliOptions, 'report'>;
-  try {
-    parsed = parseSmokeArgs(process.argv.slice(2));
-  } catch (error) {
-    console.error(`${(error as Error).message}\n${USAGE}`);
-    process.exit(2);
-  }
-  smoke({ ...parsed, report: (line) => console.log(line) }).then(
-    (result) => {
+  runCli<SmokeValues>(
+    smokeCli(),
+    async (values) => {
+      const result = await smoke({ ...smokeSettings(values), report: (line) => console.log(line) });
       if (result.ok) {
         console.log(`\nverified transaction ${result.transactionId}\nevidence: ${result.evidenceDir}`);
       } else {
         console.error(`\nsmoke test FAILED: ${result.failure?.message}${result.evidenceDir ? `\nevidence: ${result.evidenceDir}` : ''}`);
       }
-      process.exit(result.exitCode);
+      return result.exitCode;
     },
-    (error: Error) => {
-      console.error(error instanceof EnvironmentConfigError ? `smoke refused:\n${error.message}` : `smoke: ${error.message}`);
-      process.exit(error instanceof EnvironmentConfigError ? 2 : SMOKE_STEPS.resolve.exitCode);
-    },
+    [[EnvironmentConfigError, 'usage', 'smoke refused']],
   );
 }

@@ -9,6 +9,8 @@ import { EnvironmentConfigError } from '../stacks/environment-config';
 import { SynthError, synthAll } from '../stacks/synth';
 import { defaultCommit, defaultRunId } from './smoke/run-metadata';
 import { smoke } from './smoke';
+import { createCli, runCli } from './cli/command';
+import { exitCode } from './cli/exit-codes';
 
 async function main(): Promise<number> {
   const environmentsDir = process.env.ACL_ENVIRONMENTS_DIR ?? 'environments';
@@ -20,7 +22,7 @@ async function main(): Promise<number> {
   } catch (error) {
     if (error instanceof EnvironmentConfigError || error instanceof SynthError) {
       console.error(`synth refused:\n${error.message}`);
-      return 1;
+      return exitCode('usage');
     }
     throw error;
   }
@@ -48,16 +50,25 @@ verified transaction: ${result.transactionId}
 evidence:             ${evidence}/
 service certificate:  ${result.serviceCertificatePath}
 check it yourself:    npm run verify-receipt -- ${join(evidence, 'receipt.json')} --service-cert ${result.serviceCertificatePath}`);
-  return 0;
+  return exitCode('ok');
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: Error) => {
-    console.error(`npm start: ${error.message}`);
-    if (error instanceof LogCorruptError) {
-      console.error('the local ledger refuses to serve a log that was changed; keep it for inspection and move it aside to start afresh');
-    }
-    process.exit(1);
-  },
-);
+const cli = createCli({
+  name: 'start',
+  summary:
+    'The main job on a fresh machine: synthesizes every environment, starts the local ledger, smoke-tests it end to end, prints the verified transaction and where the evidence is, and stops the ledger. Needs no Azure, no Terraform and no network.',
+  examples: [
+    ['npm start', 'synthesize into cdktf.out/, smoke-test the local ledger in .local-ledger/, evidence in evidence/local/'],
+    [
+      'ACL_ENVIRONMENTS_DIR=my-envs CDKTF_OUTDIR=/tmp/out ACL_EVIDENCE_DIR=/tmp/ev ACL_LOCAL_LEDGER_DATA=/tmp/ll npm start',
+      'the same with other folders',
+    ],
+  ],
+});
+runCli(cli, main, [
+  [
+    LogCorruptError,
+    'failed',
+    'npm start: the local ledger refuses to serve a log that was changed; keep it for inspection and move it aside to start afresh',
+  ],
+]);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { EnvironmentConfigError } from '../../stacks/environment-config';
 import { stackName } from '../../stacks/ledger-stack';
 import { SynthError, synthAll } from '../../stacks/synth';
+import { exitCode } from '../cli/exit-codes';
 import { planCheck } from '../plan-report';
 import { PLAN_EXIT_CODES, PlanReportError, type ReplacementOverride } from './plan-report';
 import {
@@ -31,7 +32,7 @@ export const DEPLOY_STEPS = ['synth', 'gate', 'plan-check', 'preflight', 'apply'
 export type DeployStep = (typeof DEPLOY_STEPS)[number];
 
 /** Exit codes of `npm run deploy-environment` beyond the failing step's own (3 gate refused, 4 terraform, 6 data loss refused, 10–18 ledger). */
-export const DEPLOY_EXIT_CODES = { ok: 0, usage: 2, stepFailed: 1 } as const;
+export const DEPLOY_EXIT_CODES = { ok: exitCode('ok'), usage: exitCode('usage'), stepFailed: exitCode('failed') };
 
 export interface DeploySequenceOptions {
   readonly environment: string;
@@ -140,8 +141,9 @@ export function deploySequence(options: DeploySequenceOptions): DeploySequenceRe
         const artifact = options.artifactsDir && join(options.artifactsDir, `evidence-${from}`);
         if (artifact && existsSync(artifact)) cpSync(artifact, join(options.evidenceDir, from), { recursive: true });
       }
-      for (const from of options.promoteFrom)
-        runScript('promote', ['--gate-only', '--from', from, '--to', options.environment, ...ledgerArgs, ...sourceArgs]);
+      // one gate over every predecessor: promote refuses a --from that is not exactly the declared ones.
+      const from = options.promoteFrom.join(',');
+      runScript('promote', ['--gate-only', '--from', from, '--to', options.environment, ...ledgerArgs, ...sourceArgs]);
       return `passing evidence from ${options.promoteFrom.join(', ')}`;
     },
     'plan-check': () => {
@@ -197,8 +199,10 @@ export function deploySequence(options: DeploySequenceOptions): DeploySequenceRe
     },
     attest: () => {
       const approver = options.approver ? ['--approver', options.approver] : [];
-      for (const from of options.promoteFrom)
+      if (options.promoteFrom.length) {
+        const from = options.promoteFrom.join(',');
         runScript('promote', ['--from', from, '--to', options.environment, ...approver, ...ledgerArgs, ...sourceArgs]);
+      }
       runScript('attest', ['--env', options.environment, '--pipeline-run', options.pipelineRun, ...ledgerArgs]);
       return options.promoteFrom.length ? 'promotion and deployment attestations' : 'deployment attestation';
     },
@@ -230,7 +234,8 @@ export function deploySequence(options: DeploySequenceOptions): DeploySequenceRe
 }
 
 function failureCode(error: unknown): number {
-  if (error instanceof StepFailed || error instanceof TerraformRunError) return error.exitCode;
+  if (error instanceof StepFailed) return error.exitCode;
+  if (error instanceof TerraformRunError) return exitCode(error.exit);
   if (error instanceof EnvironmentConfigError || error instanceof SynthError || error instanceof PlanReportError)
     return DEPLOY_EXIT_CODES.usage;
   return DEPLOY_EXIT_CODES.stepFailed;

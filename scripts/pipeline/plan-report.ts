@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { exitCode } from '../cli/exit-codes';
 
 /**
  * Reads `terraform show -json <planfile>` (the documented JSON output format,
@@ -14,14 +15,14 @@ import { z } from 'zod';
 /** Exit codes of `npm run plan-report` (and the plan check of `npm run deploy-environment`). */
 export const PLAN_EXIT_CODES = {
   /** the plan changes nothing and nothing drifted. */
-  noChanges: 0,
+  noChanges: exitCode('ok'),
   /** a bad flag, or the plan file is unreadable, malformed or not a plan. */
-  usage: 2,
+  usage: exitCode('usage'),
   /** the plan has changes, or resources drifted (as terraform plan -detailed-exitcode's 2). */
-  changes: 5,
+  changes: exitCode('changes'),
   /** the plan deletes or replaces a ledger or key vault and no override names it. */
-  replacementRefused: 6,
-} as const;
+  replacementRefused: exitCode('replacement-refused'),
+};
 
 /** Resource types whose deletion loses data no apply can bring back: the ledger's entries, the vault's keys and secrets. */
 export const DATA_RESOURCE_TYPES: Readonly<Record<string, string>> = {

@@ -1,14 +1,16 @@
-/** The smoke test's steps in order, each with its own exit code, so a pipeline can tell them apart. */
+import { exitCode } from '../cli/exit-codes';
+
+/** The smoke test's steps in order, each with its own exit code (scripts/cli/exit-codes.ts), so a pipeline can tell them apart. */
 export const SMOKE_STEPS = {
-  resolve: { exitCode: 10, title: 'resolve the ledger from the environment' },
-  identity: { exitCode: 11, title: "fetch and pin the ledger's identity certificate" },
-  authenticate: { exitCode: 12, title: 'authenticate to the ledger' },
-  append: { exitCode: 13, title: 'append the entry' },
-  commit: { exitCode: 14, title: 'wait for the entry to commit' },
-  'read-back': { exitCode: 15, title: 'read the entry back' },
-  receipt: { exitCode: 16, title: 'fetch and verify the receipt' },
-  'role-separation': { exitCode: 17, title: 'check that a reader can read and cannot write' },
-  evidence: { exitCode: 18, title: 'write the evidence package' },
+  resolve: { exitCode: exitCode('step-resolve'), title: 'resolve the ledger from the environment' },
+  identity: { exitCode: exitCode('step-identity'), title: "fetch and pin the ledger's identity certificate" },
+  authenticate: { exitCode: exitCode('step-authenticate'), title: 'authenticate to the ledger' },
+  append: { exitCode: exitCode('step-append'), title: 'append the entry' },
+  commit: { exitCode: exitCode('step-commit'), title: 'wait for the entry to commit' },
+  'read-back': { exitCode: exitCode('step-read-back'), title: 'read the entry back' },
+  receipt: { exitCode: exitCode('step-receipt'), title: 'fetch and verify the receipt' },
+  'role-separation': { exitCode: exitCode('step-role-separation'), title: 'check that a reader can read and cannot write' },
+  evidence: { exitCode: exitCode('step-evidence'), title: 'write the evidence package' },
 } as const;
 export type SmokeStepName = keyof typeof SMOKE_STEPS;
 

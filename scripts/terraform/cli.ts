@@ -1,67 +1,84 @@
 import { createInterface } from 'node:readline/promises';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { Command } from 'commander';
 import { EnvironmentConfigError } from '../../stacks/environment-config';
 import { SynthError } from '../../stacks/synth';
-import { environmentName } from '../cli-options';
-import { EXIT, TerraformRunError, applySavedPlan, planStack, type TerraformRunOptions } from './run';
+import { createCli, environmentNameArg, runCli } from '../cli/command';
+import { exitCode } from '../cli/exit-codes';
+import { cdktfOutOption, environmentsDirOption } from '../cli-options';
+import { applySavedPlan, planStack, type TerraformRunOptions } from './run';
 
 /** The options of every command that drives terraform in one environment's stack (plan, deploy, drift). */
-export const TERRAFORM_OPTIONS = {
-  env: { type: 'string' },
-  'environments-dir': { type: 'string', default: process.env.ACL_ENVIRONMENTS_DIR ?? 'environments' },
-  'cdktf-out': { type: 'string', default: process.env.CDKTF_OUTDIR ?? 'cdktf.out' },
-  terraform: { type: 'string', default: 'terraform' },
-} as const satisfies ParseArgsConfig['options'];
+export function addTerraformOptions(command: Command): Command {
+  return command
+    .requiredOption('--env <name>', 'the environment (an environments/<name>.json)', environmentNameArg)
+    .addOption(environmentsDirOption())
+    .addOption(cdktfOutOption())
+    .option('--terraform <path>', 'the terraform executable', 'terraform');
+}
 
-/** The command line of `plan` and `deploy`; exits with {@link EXIT}'s codes. */
+/** What {@link addTerraformOptions} parses to. */
+export interface TerraformValues {
+  readonly env: string;
+  readonly environmentsDir: string;
+  readonly cdktfOut: string;
+  readonly terraform: string;
+  readonly autoApprove?: boolean;
+}
+
+/** The command line of `plan` and `deploy`. */
 export function terraformCli(command: 'plan' | 'deploy'): void {
-  const usage =
-    `usage: ${command} --env <name> [--environments-dir environments] [--cdktf-out cdktf.out] [--terraform terraform]` +
-    (command === 'deploy' ? ' [--auto-approve]' : '') +
-    `\nexit codes: 0 done, 2 usage or a refused synth, 3 terraform missing or outside the required version, 4 a terraform step failed`;
-  let options: TerraformRunOptions;
-  let autoApprove = false;
-  try {
-    const { values } = parseArgs({
-      options: {
-        ...TERRAFORM_OPTIONS,
-        ...(command === 'deploy' ? { 'auto-approve': { type: 'boolean' as const, default: false } } : {}),
-      },
-    });
-    autoApprove = Boolean((values as { 'auto-approve'?: boolean })['auto-approve']);
-    options = {
-      environment: environmentName('env', values.env),
-      environmentsDir: values['environments-dir']!,
-      cdktfOut: values['cdktf-out']!,
-      terraform: values.terraform!,
-      report: (line) => console.log(line),
-    };
-  } catch (error) {
-    console.error(`${(error as Error).message}\n${usage}`);
-    process.exit(EXIT.usage);
-  }
-  main(options, command === 'deploy', autoApprove).then(
-    (code) => process.exit(code),
-    (error: Error) => {
-      if (error instanceof EnvironmentConfigError || error instanceof SynthError) {
-        console.error(`synth refused:\n${error.message}`);
-        process.exit(EXIT.usage);
-      }
-      console.error(`${command}: ${error.message}`);
-      process.exit(error instanceof TerraformRunError ? error.exitCode : 1);
-    },
+  const cli = createCli(
+    command === 'plan'
+      ? {
+          name: 'plan',
+          summary:
+            "Synthesizes every environment, then runs terraform init, plan (saved to tfplan) and show in the environment's stack folder, as the pipelines do. No cdktf CLI involved.",
+          examples: [
+            ['npm run plan -- --env dev', 'plan dev with the terraform on PATH'],
+            ['npm run plan -- --env prod --terraform /opt/terraform-1.15/terraform', 'plan prod with a pinned terraform'],
+          ],
+        }
+      : {
+          name: 'deploy',
+          summary: 'Runs npm run plan, then applies exactly the plan it showed, after a typed "yes" (or --auto-approve).',
+          examples: [
+            ['npm run deploy -- --env dev', 'plan dev, show the plan, apply it after you type yes'],
+            ['npm run deploy -- --env dev --auto-approve', 'plan and apply without asking (pipelines)'],
+          ],
+        },
+  );
+  addTerraformOptions(cli);
+  if (command === 'deploy') cli.option('--auto-approve', 'apply without asking');
+  runCli<TerraformValues>(
+    cli,
+    (values) =>
+      main(
+        {
+          environment: values.env,
+          environmentsDir: values.environmentsDir,
+          cdktfOut: values.cdktfOut,
+          terraform: values.terraform,
+          report: (line) => console.log(line),
+        },
+        command === 'deploy',
+        values.autoApprove ?? false,
+      ),
+    [
+      [EnvironmentConfigError, 'usage', 'synth refused'],
+      [SynthError, 'usage', 'synth refused'],
+    ],
   );
 }
 
 async function main(options: TerraformRunOptions, deploy: boolean, autoApprove: boolean): Promise<number> {
   const stackDir = planStack(options);
-  if (!deploy) return EXIT.ok;
+  if (!deploy) return exitCode('ok');
   if (!autoApprove && !(await confirmed())) {
     console.error('deploy: not applied (answer "yes" to apply, or pass --auto-approve)');
-    return EXIT.usage;
+    return exitCode('usage');
   }
   applySavedPlan(options, stackDir);
-  return EXIT.ok;
+  return exitCode('ok');
 }
 
 async function confirmed(): Promise<boolean> {

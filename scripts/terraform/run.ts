@@ -4,6 +4,7 @@ import { join, relative } from 'node:path';
 import { stackName } from '../../stacks/ledger-stack';
 import { synthAll } from '../../stacks/synth';
 import { TERRAFORM_REQUIRED_VERSION, TERRAFORM_VERSION } from '../../stacks/terraform-requirements';
+import { CommandFailure } from '../cli/command';
 
 /** The saved plan and its rendering, in the stack's folder, as the pipelines keep them. */
 export const PLAN_FILE = 'tfplan';
@@ -28,19 +29,8 @@ export function terraformCommands(stackDir: string) {
   } as const;
 }
 
-/** A failure the user can act on; `exitCode` says which kind. */
-export class TerraformRunError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode: number,
-  ) {
-    super(message);
-    this.name = 'TerraformRunError';
-  }
-}
-
-/** Exit codes of `npm run plan` and `npm run deploy`. */
-export const EXIT = { ok: 0, usage: 2, terraformMissing: 3, terraformFailed: 4 } as const;
+/** A failure the user can act on; its exit says which kind. */
+export class TerraformRunError extends CommandFailure {}
 
 export interface TerraformRunOptions {
   readonly environment: string;
@@ -63,7 +53,7 @@ export function planStack(options: TerraformRunOptions): string {
   if (!stackDir) {
     throw new TerraformRunError(
       `no environment '${options.environment}' in ${options.environmentsDir}/ (synthesized: ${Object.keys(stackDirs).join(', ')})`,
-      EXIT.usage,
+      'usage',
     );
   }
   options.report(`synthesized ${Object.keys(stackDirs).join(', ')}; running terraform in ${relative(process.cwd(), stackDir) || stackDir}`);
@@ -105,7 +95,7 @@ export function captureTerraform(executable: string, step: string, args: readonl
 }
 
 function failed(step: string, status: number | null): TerraformRunError {
-  return new TerraformRunError(`terraform ${step} failed (exit ${status ?? 'by signal'}); its output above says why`, EXIT.terraformFailed);
+  return new TerraformRunError(`terraform ${step} failed (exit ${status ?? 'by signal'}); its output above says why`, 'terraform-failed');
 }
 
 function terraform(executable: string, args: readonly string[], stdout: 'pipe' | 'inherit') {
@@ -116,7 +106,7 @@ function terraform(executable: string, args: readonly string[], stdout: 'pipe' |
       code === 'ENOENT'
         ? `terraform not found ('${executable}'); install Terraform ${TERRAFORM_VERSION} (the pipelines' version) or pass --terraform <path>`
         : `terraform could not be started: ${result.error.message}`,
-      EXIT.terraformMissing,
+      'terraform-missing',
     );
   }
   return result;
@@ -132,12 +122,12 @@ export function checkTerraformVersion(executable: string): void {
     // reported below
   }
   if (result.status !== 0 || !version) {
-    throw new TerraformRunError(`'${executable} version -json' did not report a version; is it Terraform?`, EXIT.terraformMissing);
+    throw new TerraformRunError(`'${executable} version -json' did not report a version; is it Terraform?`, 'terraform-missing');
   }
   if (!satisfies(version, TERRAFORM_REQUIRED_VERSION)) {
     throw new TerraformRunError(
       `terraform ${version} does not satisfy the stacks' required_version "${TERRAFORM_REQUIRED_VERSION}"; install Terraform ${TERRAFORM_VERSION} (the pipelines' version)`,
-      EXIT.terraformMissing,
+      'terraform-missing',
     );
   }
 }

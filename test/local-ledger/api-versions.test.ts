@@ -154,6 +154,6 @@ test('the CLI refuses an api-version it does not know, naming the flag', () => {
   );
   expect(result.status).toBe(2);
   expect(result.stderr).toMatch(
-    /^--api-versions: 2099-01-01 unknown; known: 2022-05-13, 2023-01-18-preview, 2024-01-26-preview, 2026-02-23/,
+    /^ledger:local: --api-versions: 2099-01-01 unknown; known: 2022-05-13, 2023-01-18-preview, 2024-01-26-preview, 2026-02-23/,
   );
 });

@@ -72,7 +72,7 @@ describe('local ledger start-up that fails late', () => {
     const dataDir = newDataDir();
     // running.json cannot be written: a folder stands in its place.
     mkdirSync(join(dataDir, 'running.json', 'blocker'), { recursive: true });
-    await expect(spawnLedger(dataDir)).rejects.toThrow(/^the ledger exited with 1: local ledger: .*running\.json/);
+    await expect(spawnLedger(dataDir)).rejects.toThrow(/^the ledger exited with 1: ledger:local: .*running\.json/);
   });
 });
 

@@ -199,7 +199,7 @@ describe('local ledger start-up refuses a damaged log and cuts nothing', () => {
     tampered[l.bytes.indexOf(Buffer.from('charlie'), frame.offset)] ^= 0x20;
     writeFileSync(l.log, tampered);
     await expect(spawnLedger(l.dataDir)).rejects.toThrow(
-      `the ledger exited with 1: local ledger: ledger log corrupt at byte ${frame.offset}: transaction 2.${frame.record.s} fails its integrity check`,
+      `the ledger exited with 1: ledger:local: ledger log corrupt at byte ${frame.offset}: transaction 2.${frame.record.s} fails its integrity check`,
     );
   });
 });

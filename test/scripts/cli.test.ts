@@ -153,11 +153,11 @@ describe('verify-receipt', () => {
 });
 
 describe('smoke CLI usage', () => {
-  test('exits 2 with the usage for a missing --env', () => {
+  test('exits 2 pointing at --help for a missing --env', () => {
     const result = run('smoke.ts', []);
     expect(result.status).toBe(2);
-    expect(result.stderr).toContain('--env is required');
-    expect(result.stderr).toContain('exit codes: 0 passed, 2 usage, 10 resolve');
+    expect(result.stderr).toContain("error: required option '--env <name>' not specified");
+    expect(result.stderr).toContain('npm run smoke -- --help');
   });
 
   test('exits 2 naming the file for an environment that is not valid', () => {

@@ -132,7 +132,7 @@ describe('npm run preflight against the local ARM stand-in', () => {
 
   test('bad usage exits 2 naming the flag', async () => {
     expect((await preflight(['--env', 'pf', '--environments-dir', environmentsDir, '--identity', 'admin'])).stderr).toContain(
-      "--identity 'admin' must be plan or deploy",
+      "option '--identity <which>' argument 'admin' is invalid. Allowed choices are deploy, plan.",
     );
   });
 });

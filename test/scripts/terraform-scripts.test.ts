@@ -112,7 +112,7 @@ describe('npm run plan / deploy without the cdktf CLI', () => {
     expect(unknown.status).toBe(2);
     expect(unknown.stderr).toContain("no environment 'zz'");
     expect(calls(tf.log)).toEqual([]);
-    expect(run('plan', ['--environments-dir', environmentsDir]).stderr).toContain('--env is required');
+    expect(run('plan', ['--environments-dir', environmentsDir]).stderr).toContain("required option '--env <name>' not specified");
   });
 
   test('the pipelines run the same terraform command lines', () => {

@@ -172,7 +172,7 @@ describe('the cdktf app entry point', () => {
     editEnvironment(dir, 'prod', (c) => (c.location = 'westus'));
     const out = freshOutdir();
     const run = spawnSync(tsx, [main], { env: { ...process.env, ACL_ENVIRONMENTS_DIR: dir, CDKTF_OUTDIR: out }, encoding: 'utf8' });
-    expect(run.status).toBe(1);
+    expect(run.status).toBe(2);
     expect(run.stderr).toMatch(/^synth refused:\n.*prod\.json: location "westus" is not allowed; expected one of: /);
     expect(run.stderr).not.toMatch(/\n\s+at /);
     expect(existsSync(join(out, 'stacks'))).toBe(false);
