@@ -25,7 +25,7 @@ export function predecessors(list: string): string[] {
     .map((name) => name.trim())
     .filter(Boolean)
     .map((name) => {
-      if (!/^[a-z][a-z0-9-]{0,19}$/.test(name)) throw new UsageError(`--promote-from: '${name}' is not an environment name`);
+      if (!/^[a-z][a-z0-9-]{0,19}$/.test(name)) throw new UsageError(`--promote-from '${name}' is not an environment name`);
       return name;
     });
 }

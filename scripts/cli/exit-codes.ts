@@ -75,12 +75,12 @@ export const EXIT_CODES = [
     code: 3,
     name: 'terraform-missing',
     meaning: "terraform is missing or outside the stacks' required_version",
-    commands: ['plan', 'deploy', 'drift', 'deploy-environment'],
+    commands: ['plan', 'deploy', 'drift'],
   },
   {
     code: 4,
     name: 'terraform-failed',
-    meaning: 'a terraform step failed; its output says why',
+    meaning: 'a terraform step failed, or (deploy-environment) terraform is missing or outside the required version; the output says which',
     commands: ['plan', 'deploy', 'drift', 'deploy-environment'],
   },
   {

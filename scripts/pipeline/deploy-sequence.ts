@@ -235,7 +235,8 @@ export function deploySequence(options: DeploySequenceOptions): DeploySequenceRe
 
 function failureCode(error: unknown): number {
   if (error instanceof StepFailed) return error.exitCode;
-  if (error instanceof TerraformRunError) return exitCode(error.exit);
+  // 3 is the promotion gate's here: a missing terraform counts as a failed terraform step (its message says which).
+  if (error instanceof TerraformRunError) return exitCode(error.exit === 'terraform-missing' ? 'terraform-failed' : error.exit);
   if (error instanceof EnvironmentConfigError || error instanceof SynthError || error instanceof PlanReportError)
     return DEPLOY_EXIT_CODES.usage;
   return DEPLOY_EXIT_CODES.stepFailed;

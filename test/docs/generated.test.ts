@@ -78,11 +78,12 @@ describe('generated regions', () => {
       });
     const help = run('--help');
     expect(help.status).toBe(0);
-    expect(help.stdout).toContain(`usage: ${DOCS_COMMAND}`);
+    expect(help.stdout).toContain('Usage: docs');
+    expect(help.stdout).toContain(`Examples:\n  ${DOCS_COMMAND}`);
     expect(help.stdout).not.toContain('updated');
     const unknown = run('--chek');
     expect(unknown.status).toBe(2);
-    expect(unknown.stderr).toContain('unknown argument --chek');
+    expect(unknown.stderr).toContain("unknown option '--chek'");
   });
 });
 

@@ -124,6 +124,6 @@ describe('npm run ledger:local --environment', () => {
       { cwd: REPO_ROOT, encoding: 'utf8' },
     );
     expect(run.status).toBe(2);
-    expect(run.stderr).toMatch(/^--environment needs the project's command: npm run ledger:local -- --environment <file>/);
+    expect(run.stderr).toMatch(/^ledger:local: --environment needs the project's command: npm run ledger:local -- --environment <file>/);
   });
 });

@@ -26,7 +26,7 @@ const LEDGER = 'azurerm_confidential_ledger.Ledger_B7379752';
 const COMMIT = 'c0ffee';
 jest.setTimeout(240_000);
 
-const environmentsDir = writeEnvironmentSet({ a: environmentFile('a', 'dev'), b: environmentFile('b', 'test') });
+const environmentsDir = writeEnvironmentSet({ a: environmentFile('a', 'dev'), b: environmentFile('b', 'test', ['a']) });
 const cdktfOut = tmp('acl-deploy-out-');
 synthAll({ environmentsDir, outdir: cdktfOut });
 

@@ -252,7 +252,7 @@ describe('npm run plan-report in another process', () => {
     expect(refused.stdout).toContain(`error: data loss refused: the plan in prod would delete or replace ${VAULT} (key vault, delete)`);
     const malformed = cli(['--plan-json', fixture('malformed')]);
     expect(malformed.status).toBe(2);
-    expect(malformed.stderr).toMatch(/^plan-report: .*malformed\.json is not JSON/);
+    expect(malformed.stderr).toMatch(/^plan-report refused:\n.*malformed\.json is not JSON/);
     expect(malformed.stderr).not.toMatch(/\n\s+at /);
   });
 
@@ -292,6 +292,6 @@ describe('npm run plan-report in another process', () => {
     const noEnv = cli(['--plan-json', fixture('replace-ledger'), '--allow-replace', LEDGER, '--override-reason', 'why']);
     expect(noEnv.status).toBe(2);
     expect(noEnv.stderr).toContain('--allow-replace needs --env');
-    expect(cli([]).stderr).toContain('--plan-json is required');
+    expect(cli([]).stderr).toContain("required option '--plan-json <file>' not specified");
   });
 });

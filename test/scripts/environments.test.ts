@@ -91,6 +91,6 @@ describe('npm run environments', () => {
   test('bad usage: exit 2 with the usage', () => {
     const refused = environments(['--jsn']);
     expect(refused.status).toBe(2);
-    expect(refused.stderr).toMatch(/Unknown option '--jsn'[\s\S]*usage: environments/);
+    expect(refused.stderr).toMatch(/unknown option '--jsn'[\s\S]*Did you mean --json\?/);
   });
 });
