@@ -78,5 +78,6 @@ export function readCertificate(path: string): TextResult {
       : read;
   }
   const problem = certificateProblem(read.text);
-  return problem ? { problem } : read;
+  // a PEM saved with CRLF is the same certificate: LF keeps the stack (and its hash) the same on every OS.
+  return problem ? { problem } : { text: read.text.replace(/\r\n?/g, '\n') };
 }
