@@ -83,9 +83,16 @@ export function azureDevOpsFile(listing: EnvironmentListing): string {
     planServiceConnection: env.azureDevOps.planServiceConnection,
     planServiceConnectionIdVariable: `SERVICE_CONNECTION_ID_${adoId(env.name).toUpperCase()}_PLAN`,
   }));
+  // one list for both pipelines: azure-pipelines.yml deploys it, drift.yml (stages: drift) checks it for drift.
+  const stagesOf = (kind: string, file: string) => ({
+    [`\${{ if eq(parameters.stages, '${kind}') }}`]: [{ template: file, parameters: { environments: '${{ parameters.environments }}' } }],
+  });
   const template = {
-    parameters: [{ name: 'environments', type: 'object', default: environments }],
-    stages: [{ template: 'templates/environment-stages.yml', parameters: { environments: '${{ parameters.environments }}' } }],
+    parameters: [
+      { name: 'environments', type: 'object', default: environments },
+      { name: 'stages', type: 'string', default: 'deploy', values: ['deploy', 'drift'] },
+    ],
+    stages: [stagesOf('deploy', 'templates/environment-stages.yml'), stagesOf('drift', 'templates/drift-stages.yml')],
   };
   return (
     `# GENERATED from environments/ by \`${REGENERATE_COMMAND}\`; do not edit (a test keeps it in step).\n` +

@@ -17,7 +17,9 @@ const ADO = [
   'pipelines/templates/environment-stages.yml',
   'pipelines/templates/deploy-stage.yml',
   'pipelines/drift.yml',
+  'pipelines/templates/drift-stages.yml',
 ];
+const [ADO_PIPELINE, ADO_ENVIRONMENTS, ADO_ENVIRONMENT_STAGES, ADO_DEPLOY_STAGE, ADO_DRIFT, ADO_DRIFT_STAGES] = ADO;
 
 describe('GitHub Actions workflows', () => {
   const delivery = parse(read(GITHUB[0]));
@@ -288,10 +290,10 @@ function expandEach(node: any, environments: readonly Record<string, unknown>[])
 }
 
 describe('Azure DevOps pipeline', () => {
-  const pipeline = parse(read(ADO[0]));
-  const generated = parse(read(ADO[1]));
-  const environmentStages = parse(read(ADO[2]));
-  const template = parse(read(ADO[3]));
+  const pipeline = parse(read(ADO_PIPELINE));
+  const generated = parse(read(ADO_ENVIRONMENTS));
+  const environmentStages = parse(read(ADO_ENVIRONMENT_STAGES));
+  const template = parse(read(ADO_DEPLOY_STAGE));
   const stage = template.stages[0];
   /** The stages of templates/environment-stages.yml for the environments pipelines/environments.yml holds. */
   const stagesFor = (environments: readonly Record<string, unknown>[]): any[] => expandEach(environmentStages.stages, environments);
@@ -303,8 +305,9 @@ describe('Azure DevOps pipeline', () => {
     return key.startsWith('${{ each from in parameters.promoteFrom }}') ? s[key] : [s];
   });
   const deployStep = steps.find((s: any) => s.task === 'AzureCLI@2' && s.inputs.inlineScript.includes('npm run deploy-environment'));
-  const driftPipeline = parse(read(ADO[4]));
-  const driftJob = driftPipeline.stages[0].jobs[0]['${{ each env in parameters.environments }}'][0];
+  const driftPipeline = parse(read(ADO_DRIFT));
+  const driftStages = parse(read(ADO_DRIFT_STAGES));
+  const driftJob = driftStages.stages[0].jobs[0]['${{ each env in parameters.environments }}'][0];
   const text = (s: any) => `${s.displayName ?? ''} ${s.script ?? ''} ${s.inputs?.inlineScript ?? ''}`;
   /** Every AzureCLI@2 step that runs terraform, itself or through deploy-environment or drift, in all three files. */
   const terraformSteps = [...planStage.jobs[0].steps, ...steps, ...driftJob.steps].filter(
@@ -325,8 +328,18 @@ describe('Azure DevOps pipeline', () => {
   test('runs test, then the generated environments: plan, then each deploy stage after its predecessors', () => {
     expect(pipeline.stages.map((s: any) => s.stage ?? s.template)).toEqual(['Test', 'environments.yml']);
     expect(generated.stages).toEqual([
-      { template: 'templates/environment-stages.yml', parameters: { environments: '${{ parameters.environments }}' } },
+      {
+        "${{ if eq(parameters.stages, 'deploy') }}": [
+          { template: 'templates/environment-stages.yml', parameters: { environments: '${{ parameters.environments }}' } },
+        ],
+      },
+      {
+        "${{ if eq(parameters.stages, 'drift') }}": [
+          { template: 'templates/drift-stages.yml', parameters: { environments: '${{ parameters.environments }}' } },
+        ],
+      },
     ]);
+    expect(generated.parameters[1]).toEqual({ name: 'stages', type: 'string', default: 'deploy', values: ['deploy', 'drift'] });
     expect(environmentStages.parameters).toEqual([{ name: 'environments', type: 'object' }]);
     expect(stage.stage).toBe("Deploy_${{ replace(parameters.environment, '-', '_') }}");
     expect(stage.dependsOn).toBe('${{ parameters.dependsOn }}');
@@ -400,7 +413,7 @@ describe('Azure DevOps pipeline', () => {
     expect(plan).toBeLessThan(sequence);
     expect(evidence).toBeLessThan(sequence);
     // nothing of the sequence is left in the YAML.
-    expect(read(ADO[1])).not.toMatch(/terraform -chdir|npm run (promote|attest|smoke|preflight|synth)/);
+    expect(read(ADO_DEPLOY_STAGE)).not.toMatch(/terraform -chdir|npm run (promote|attest|smoke|preflight|synth)/);
     expect(steps.slice(sequence + 1).map((s: any) => [s.task, s.condition])).toEqual([
       ['PublishTestResults@2', 'always()'],
       ['PublishPipelineArtifact@1', 'always()'],
@@ -436,19 +449,12 @@ describe('Azure DevOps pipeline', () => {
     const check = driftJob.steps.find((s: any) => s.task === 'AzureCLI@2');
     expect(check.inputs.azureSubscription).toBe('${{ env.planServiceConnection }}');
     expect(check.inputs.inlineScript).toContain('npm run drift -- --env "${{ env.name }}"');
-    expect(read(ADO[2])).not.toMatch(/apply|deploy-environment/);
+    for (const file of [ADO_DRIFT, ADO_DRIFT_STAGES]) expect(read(file)).not.toMatch(/apply|deploy-environment/);
   });
 
-  test('drift: the environments parameter names each environment of environments/ with its plan service connection', () => {
-    const names = listEnvironments(ENVIRONMENTS_DIR)
-      .environments.map(({ name }) => name)
-      .sort();
-    expect(driftPipeline.parameters[0].default).toEqual(
-      names.map((name) => ({
-        name,
-        planServiceConnection: `acl-${name}-plan`,
-        planServiceConnectionIdVariable: `SERVICE_CONNECTION_ID_${name.toUpperCase().replace(/-/g, '_')}_PLAN`,
-      })),
-    );
+  test('drift: one list of environments for both pipelines, the generated one (adding an environment is only the regenerate command)', () => {
+    expect(driftPipeline.stages).toEqual([{ template: 'environments.yml', parameters: { stages: 'drift' } }]);
+    expect(driftStages.parameters).toEqual([{ name: 'environments', type: 'object' }]);
+    expect(read(ADO_DRIFT)).not.toMatch(/^parameters:/m);
   });
 });

@@ -64,7 +64,7 @@ describe('provider and Terraform versions', () => {
       'pipelines/azure-pipelines.yml',
       'pipelines/templates/environment-stages.yml',
       'pipelines/templates/deploy-stage.yml',
-      'pipelines/drift.yml',
+      'pipelines/templates/drift-stages.yml',
     ]) {
       for (const match of read(file).matchAll(/terraformVersion: (\S+)/g)) installs.push(match[1]);
     }
@@ -330,7 +330,7 @@ describe('Node versions', () => {
       'pipelines/azure-pipelines.yml',
       'pipelines/templates/environment-stages.yml',
       'pipelines/templates/deploy-stage.yml',
-      'pipelines/drift.yml',
+      'pipelines/templates/drift-stages.yml',
     ]) {
       const specs = [...read(file).matchAll(/versionSpec: (\S+)/g)].map((m) => m[1]);
       expect(specs.length).toBeGreaterThan(0);
