@@ -13,7 +13,7 @@ import { PrivateDnsZone, privateDnsZoneName } from '../networking';
 export interface LedgerExampleStackProps {
   readonly subscriptionId: string;
   readonly tenantId: string;
-  /** an Azure region that offers confidential ledger, e.g. 'westeurope'. */
+  /** an Azure region that offers confidential ledger, for example westeurope. */
   readonly location: string;
   /** the Entra object id of whoever administers the ledger's users. */
   readonly adminObjectId: string;
