@@ -3,7 +3,7 @@
  * holds (the environment schema, the guardrail rule pack, the smoke steps). A test fails while a
  * region is stale. Another table is one more entry in GENERATORS.
  */
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { MIN_SUPPRESSION_REASON_LENGTH } from '../constructs/governance';
 import { GUARDRAIL_RULES } from '../constructs/governance/rules';
@@ -25,22 +25,10 @@ import {
 const REPO_ROOT = join(__dirname, '..');
 const readJson = (path: string): unknown => JSON.parse(readFileSync(path, 'utf8').replace(/^\uFEFF/, ''));
 
-/** Rule id → the shipped environment files that suppress it. */
-function shippedSuppressions(environmentsDir: string): Map<string, string[]> {
-  const byRule = new Map<string, string[]>();
-  const files = existsSync(environmentsDir) ? readdirSync(environmentsDir).filter((f) => f.endsWith('.json')) : [];
-  for (const file of files.sort()) {
-    const env = readJson(join(environmentsDir, file)) as { guardrails?: { suppressions?: { ruleId: string }[] } };
-    for (const { ruleId } of env.guardrails?.suppressions ?? [])
-      byRule.set(ruleId, [...(byRule.get(ruleId) ?? []), file.replace(/\.json$/, '')]);
-  }
-  return byRule;
-}
-
 /** Every generated region by name. */
 export const GENERATORS: Generators = {
   'config-fields': () => configFieldsTable(readJson(join(REPO_ROOT, 'stacks', 'environment.schema.json')) as JsonSchema),
-  'guardrail-rules': () => guardrailRulesTable(GUARDRAIL_RULES, shippedSuppressions(join(REPO_ROOT, 'environments'))),
+  'guardrail-rules': () => guardrailRulesTable(GUARDRAIL_RULES),
   'guardrail-suppression': () => suppressionExample(GUARDRAIL_RULES[0].id, MIN_SUPPRESSION_REASON_LENGTH),
   'smoke-steps': () => smokeStepsTable(SMOKE_STEPS),
   'receipt-checks': () => RECEIPT_CHECKS.map(code).join(', '),
