@@ -114,7 +114,8 @@ describe('npm run ledger:local --environment', () => {
     } finally {
       await stopLedger(ledger);
     }
-  });
+    // the project's command loads the environment schema (and with it cdktf) before it listens: slow on a loaded machine.
+  }, 180_000);
 
   test('the bare emulator command says where --environment is available', () => {
     const dir = mkdtempSync(join(tmpdir(), 'acl-cli-'));
