@@ -257,7 +257,16 @@ function crossFileProblems(environments: readonly Environment[]): string[] {
     }
     return [...byValue].filter(([, files]) => files.length > limit).map(([value, files]) => [value, files.join(', ')]);
   };
+  const names = new Set(environments.map((env) => env.name));
   return [
+    // pipelines name an environment's read-only identity `<name>-plan` (docs/environments.md):
+    // an environment called that would share it, its deploy identity being the other's plan identity.
+    ...environments
+      .filter((env) => env.name.endsWith('-plan') && names.has(env.name.slice(0, -'-plan'.length)))
+      .map(
+        (env) =>
+          `${env.file}: the name '${env.name}' is the plan identity of environment '${env.name.slice(0, -'-plan'.length)}' (GitHub environment ${env.name}, Azure DevOps service connection acl-${env.name}); choose another name`,
+      ),
     ...sharing((env) => env.ledger.name).map(
       ([name, files]) =>
         `${files}: ledger.name "${name}" is the same in each; a ledger name is its global DNS name (https://${name}.confidential-ledger.azure.com), give each environment its own`,
