@@ -91,6 +91,18 @@ export async function promotionGate(
       `${target.name} is promoted from ${declared.join(' and ')}, and needs passing evidence from each; --from leaves out ${missing.join(', ')}`,
     );
   }
+  // a per-predecessor setting keyed by an environment the gate never reads would be silently ignored.
+  for (const [flag, setting] of [
+    ['--from-local-data', options.fromLocalData],
+    ['--source-certificate', options.sourceCertificate],
+  ] as const) {
+    const strays = typeof setting === 'object' ? Object.keys(setting).filter((name) => !declared.includes(name)) : [];
+    if (strays.length) {
+      throw new PromotionRefused(
+        `${flag} names ${strays.join(', ')}, which ${target.name} is not promoted from; it is promoted from ${declared.join(', ')} only (${target.file}: promotesFrom)`,
+      );
+    }
+  }
   if (options.fromLocalData && !options.localData) {
     throw new PromotionRefused(
       `evidence from the stand-in ledger in ${Object.values(typeof options.fromLocalData === 'string' ? { all: options.fromLocalData } : options.fromLocalData).join(', ')} never counts for the Azure environment ${target.name}: promote into a stand-in (--local-data <dir>) or gate on the predecessors' Azure ledgers`,

@@ -527,6 +527,21 @@ describe('promotion follows the promotion graph (a generated set with a fan-out 
     ]);
     expect([passed.status, passed.stderr]).toEqual([0, '']);
     expect(passed.stdout).toMatch(/gate passed: east passed .*\ngate passed: west passed /);
+    // a stand-in keyed by an environment prod is not promoted from is refused, not silently ignored.
+    const stray = await runPromote([
+      ...args,
+      ...common,
+      '--from-local-data',
+      `east=${data.east}`,
+      '--from-local-data',
+      `west=${data.west}`,
+      '--from-local-data',
+      `build=${data.east}`,
+    ]);
+    expect(stray.status).toBe(3);
+    expect(stray.stderr).toMatch(
+      /^promotion refused: --from-local-data names build, which prod is not promoted from; it is promoted from east, west only/,
+    );
     const missing = await runPromote([...args, ...common, '--from-local-data', `east=${data.east}`, '--from', 'east,west']);
     expect(missing.status).toBe(3);
     expect(missing.stderr).toMatch(/^promotion refused: prod is promoted from east and west and needs passing evidence from each:\n/);
