@@ -306,7 +306,7 @@ function loadEnvironment(path: string): Environment | string[] {
   const json = parseJson(read.text);
   if ('problem' in json) return [`${file}: ${json.problem}`];
   const parsed = environmentSchema.safeParse(json.data, { reportInput: true });
-  if (!parsed.success) return parsed.error.issues.map((issue) => `${file}: ${describeIssue(issue)}`);
+  if (!parsed.success) return parsed.error.issues.map((issue) => `${file}: ${printable(describeIssue(issue))}`);
 
   const problems: string[] = [];
   const principals = parsed.data.ledger.principals.map((p, i): LedgerPrincipal => {
@@ -323,6 +323,9 @@ function loadEnvironment(path: string): Environment | string[] {
   if (problems.length) return problems;
   return { ...parsed.data, name, file, ledger: { ...parsed.data.ledger, principals } };
 }
+
+/** Control characters escaped (a key from the file may hold a terminal escape sequence); values come JSON-quoted already. */
+const printable = (line: string) => line.replace(/\p{Cc}/gu, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
 /** One line: the field path, the value found, and what is expected. */
 function describeIssue(issue: z.core.$ZodIssue): string {
