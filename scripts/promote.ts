@@ -269,8 +269,11 @@ function perSource(option: string, values: readonly string[] | undefined): PerSo
 /** Collects a repeatable option's values. */
 const repeated = (value: string, previous: readonly string[] = []): readonly string[] => [...previous, value];
 
-/** A comma-separated list of environment names. */
-const environmentList = (value: string): readonly string[] => value.split(',').map((name) => environmentNameArg(name.trim()));
+/** A comma-separated list of environment names; a repeated flag adds to the list (never silently replaces it). */
+const environmentList = (value: string, previous: readonly string[] = []): readonly string[] => [
+  ...previous,
+  ...value.split(',').map((name) => environmentNameArg(name.trim())),
+];
 
 interface PromoteValues extends CommonValues {
   readonly from?: readonly string[];

@@ -542,6 +542,10 @@ describe('promotion follows the promotion graph (a generated set with a fan-out 
     expect(stray.stderr).toMatch(
       /^promotion refused: --from-local-data names build, which prod is not promoted from; it is promoted from east, west only/,
     );
+    // --from given twice adds up: the first list is not dropped in favour of the last.
+    const twice = await runPromote([...args, ...common, '--from', 'build', '--from', 'east,west']);
+    expect(twice.status).toBe(3);
+    expect(twice.stderr).toMatch(/^promotion refused: prod is not promoted from build; it is promoted from east, west only/);
     const missing = await runPromote([...args, ...common, '--from-local-data', `east=${data.east}`, '--from', 'east,west']);
     expect(missing.status).toBe(3);
     expect(missing.stderr).toMatch(/^promotion refused: prod is promoted from east and west and needs passing evidence from each:\n/);
