@@ -18,8 +18,7 @@ import { AZURE_IDENTITY_SERVICE, fetchLedgerIdentity, identityUrl } from '../rec
 import { EnvironmentConfigError, loadEnvironments, type Environment } from '../stacks/environment-config';
 import { stackName } from '../stacks/ledger-stack';
 import { stackSha256 } from '../stacks/stack-hash';
-import { InvalidArgumentError } from 'commander';
-import { createCli, environmentNameArg, runCli } from './cli/command';
+import { UsageError, createCli, environmentNameArg, runCli } from './cli/command';
 import { exitCode } from './cli/exit-codes';
 import { addCommonOptions, commonSettings, type CommonSettings, type CommonValues } from './cli-options';
 import { recordAttestation } from './delivery/attestation';
@@ -255,12 +254,14 @@ function perSource(option: string, values: readonly string[] | undefined): PerSo
   if (!values?.length) return undefined;
   if (values.length === 1 && !values[0].includes('=')) return values[0];
   return Object.fromEntries(
-    values.map((value) => {
+    values.map((value, index) => {
       const at = value.indexOf('=');
-      if (at < 1) throw new InvalidArgumentError(`--${option} '${value}': with several values, give each as <env>=<path>`);
+      if (at < 1) throw new UsageError(`--${option} '${value}': with several values, give each as <env>=<path>`);
       const environment = value.slice(0, at);
       if (!/^[a-z][a-z0-9-]{0,19}$/.test(environment))
-        throw new InvalidArgumentError(`--${option} '${value}': '${environment}' is not an environment name`);
+        throw new UsageError(`--${option} '${value}': '${environment}' is not an environment name`);
+      if (values.slice(0, index).some((earlier) => earlier.startsWith(`${environment}=`)))
+        throw new UsageError(`--${option} '${value}': ${environment} is given twice`);
       return [environment, value.slice(at + 1)];
     }),
   );

@@ -418,6 +418,22 @@ describe('promotion and attestations against local ledgers standing in for dev a
 
     test('exits 2 for bad usage', async () => {
       expect((await runPromote(['--from', 'dev'])).status).toBe(2);
+      // a malformed or repeated <env>=<dir> is the user's mistake, not an unexpected error with a stack trace.
+      const mixed = await runPromote(['--to', 'test', '--gate-only', '--from-local-data', `dev=${devData}`, '--from-local-data', devData]);
+      expect([mixed.status, mixed.stderr.split('\n')[0]]).toEqual([
+        2,
+        `promote: --from-local-data '${devData}': with several values, give each as <env>=<path>`,
+      ]);
+      const twice = await runPromote([
+        '--to',
+        'test',
+        '--gate-only',
+        '--source-certificate',
+        'dev=a.pem',
+        '--source-certificate',
+        'dev=b.pem',
+      ]);
+      expect([twice.status, twice.stderr.split('\n')[0]]).toEqual([2, "promote: --source-certificate 'dev=b.pem': dev is given twice"]);
     });
   });
 });
