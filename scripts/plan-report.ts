@@ -47,22 +47,27 @@ export function planCheck(options: PlanCheckOptions): PlanCheckResult {
   const outcome = guardReplacements(report, options.override);
   let overrideRecord: string | undefined;
   if (options.override && outcome.allowed.length) {
-    if (!options.environment) throw new PlanReportError('--allow-replace needs --env, to record the override with that environment');
-    overrideRecord = recordOverride(options.evidenceDir, {
-      schema: 'acl-stack/replacement-override/v1',
-      environment: options.environment,
-      addresses: outcome.allowed.map((i) => i.address),
-      reason: options.override.reason,
-      planSha256: report.sha256,
-      commit: options.commit,
-      runId: options.runId,
-      actor: actor(),
-      recordedAt: new Date().toISOString(),
-    });
+    const { environment, override } = options;
+    if (!environment) throw new PlanReportError('--allow-replace needs --env, to record the override with that environment');
+    overrideRecord = writingTo('--evidence-dir', options.evidenceDir, () =>
+      recordOverride(options.evidenceDir, {
+        schema: 'acl-stack/replacement-override/v1',
+        environment,
+        addresses: outcome.allowed.map((i) => i.address),
+        reason: override.reason,
+        planSha256: report.sha256,
+        commit: options.commit,
+        runId: options.runId,
+        actor: actor(),
+        recordedAt: new Date().toISOString(),
+      }),
+    );
   }
   const summary = planSummary(report, outcome, { environment: options.environment, override: options.override, overrideRecord });
   options.print(summary);
-  publishSummary(summary, { file: options.summaryFile, ci, print: options.print });
+  const publish = () => publishSummary(summary, { file: options.summaryFile, ci, print: options.print });
+  if (options.summaryFile) writingTo('--summary', options.summaryFile, publish);
+  else publish();
   const where = options.environment ? ` in ${options.environment}` : '';
   if (outcome.refused.length) {
     options.print(
@@ -83,6 +88,17 @@ export function planCheck(options: PlanCheckOptions): PlanCheckResult {
     );
   }
   return { report, exitCode: planExitCode(report, outcome), refused: outcome.refused.map((i) => i.address), overrideRecord };
+}
+
+/** Runs a write to a path the user gave; a file-system refusal is their mistake, worded with the flag (not an unexpected error). */
+function writingTo<T>(flag: string, path: string, write: () => T): T {
+  try {
+    return write();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (!code) throw error;
+    throw new PlanReportError(`${flag} ${path}: cannot write there (${code})`);
+  }
 }
 
 /** `--allow-replace <address>... --override-reason "<why>"`: both or neither; throws naming the flag. */

@@ -18,8 +18,7 @@ import { AZURE_IDENTITY_SERVICE, fetchLedgerIdentity, identityUrl } from '../rec
 import { EnvironmentConfigError, loadEnvironments, type Environment } from '../stacks/environment-config';
 import { stackName } from '../stacks/ledger-stack';
 import { stackSha256 } from '../stacks/stack-hash';
-import { InvalidArgumentError } from 'commander';
-import { createCli, environmentNameArg, runCli } from './cli/command';
+import { UsageError, createCli, environmentNameArg, runCli } from './cli/command';
 import { exitCode } from './cli/exit-codes';
 import { addCommonOptions, commonSettings, type CommonSettings, type CommonValues } from './cli-options';
 import { recordAttestation } from './delivery/attestation';
@@ -90,6 +89,18 @@ export async function promotionGate(
     throw new PromotionRefused(
       `${target.name} is promoted from ${declared.join(' and ')}, and needs passing evidence from each; --from leaves out ${missing.join(', ')}`,
     );
+  }
+  // a per-predecessor setting keyed by an environment the gate never reads would be silently ignored.
+  for (const [flag, setting] of [
+    ['--from-local-data', options.fromLocalData],
+    ['--source-certificate', options.sourceCertificate],
+  ] as const) {
+    const strays = typeof setting === 'object' ? Object.keys(setting).filter((name) => !declared.includes(name)) : [];
+    if (strays.length) {
+      throw new PromotionRefused(
+        `${flag} names ${strays.join(', ')}, which ${target.name} is not promoted from; it is promoted from ${declared.join(', ')} only (${target.file}: promotesFrom)`,
+      );
+    }
   }
   if (options.fromLocalData && !options.localData) {
     throw new PromotionRefused(
@@ -243,12 +254,14 @@ function perSource(option: string, values: readonly string[] | undefined): PerSo
   if (!values?.length) return undefined;
   if (values.length === 1 && !values[0].includes('=')) return values[0];
   return Object.fromEntries(
-    values.map((value) => {
+    values.map((value, index) => {
       const at = value.indexOf('=');
-      if (at < 1) throw new InvalidArgumentError(`--${option} '${value}': with several values, give each as <env>=<path>`);
+      if (at < 1) throw new UsageError(`--${option} '${value}': with several values, give each as <env>=<path>`);
       const environment = value.slice(0, at);
       if (!/^[a-z][a-z0-9-]{0,19}$/.test(environment))
-        throw new InvalidArgumentError(`--${option} '${value}': '${environment}' is not an environment name`);
+        throw new UsageError(`--${option} '${value}': '${environment}' is not an environment name`);
+      if (values.slice(0, index).some((earlier) => earlier.startsWith(`${environment}=`)))
+        throw new UsageError(`--${option} '${value}': ${environment} is given twice`);
       return [environment, value.slice(at + 1)];
     }),
   );
@@ -257,8 +270,11 @@ function perSource(option: string, values: readonly string[] | undefined): PerSo
 /** Collects a repeatable option's values. */
 const repeated = (value: string, previous: readonly string[] = []): readonly string[] => [...previous, value];
 
-/** A comma-separated list of environment names. */
-const environmentList = (value: string): readonly string[] => value.split(',').map((name) => environmentNameArg(name.trim()));
+/** A comma-separated list of environment names; a repeated flag adds to the list (never silently replaces it). */
+const environmentList = (value: string, previous: readonly string[] = []): readonly string[] => [
+  ...previous,
+  ...value.split(',').map((name) => environmentNameArg(name.trim())),
+];
 
 interface PromoteValues extends CommonValues {
   readonly from?: readonly string[];

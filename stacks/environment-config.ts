@@ -257,7 +257,16 @@ function crossFileProblems(environments: readonly Environment[]): string[] {
     }
     return [...byValue].filter(([, files]) => files.length > limit).map(([value, files]) => [value, files.join(', ')]);
   };
+  const names = new Set(environments.map((env) => env.name));
   return [
+    // pipelines name an environment's read-only identity `<name>-plan` (docs/environments.md):
+    // an environment called that would share it, its deploy identity being the other's plan identity.
+    ...environments
+      .filter((env) => env.name.endsWith('-plan') && names.has(env.name.slice(0, -'-plan'.length)))
+      .map(
+        (env) =>
+          `${env.file}: the name '${env.name}' is the plan identity of environment '${env.name.slice(0, -'-plan'.length)}' (GitHub environment ${env.name}, Azure DevOps service connection acl-${env.name}); choose another name`,
+      ),
     ...sharing((env) => env.ledger.name).map(
       ([name, files]) =>
         `${files}: ledger.name "${name}" is the same in each; a ledger name is its global DNS name (https://${name}.confidential-ledger.azure.com), give each environment its own`,
@@ -297,7 +306,7 @@ function loadEnvironment(path: string): Environment | string[] {
   const json = parseJson(read.text);
   if ('problem' in json) return [`${file}: ${json.problem}`];
   const parsed = environmentSchema.safeParse(json.data, { reportInput: true });
-  if (!parsed.success) return parsed.error.issues.map((issue) => `${file}: ${describeIssue(issue)}`);
+  if (!parsed.success) return parsed.error.issues.map((issue) => `${file}: ${printable(describeIssue(issue))}`);
 
   const problems: string[] = [];
   const principals = parsed.data.ledger.principals.map((p, i): LedgerPrincipal => {
@@ -314,6 +323,9 @@ function loadEnvironment(path: string): Environment | string[] {
   if (problems.length) return problems;
   return { ...parsed.data, name, file, ledger: { ...parsed.data.ledger, principals } };
 }
+
+/** Control characters escaped (a key from the file may hold a terminal escape sequence); values come JSON-quoted already. */
+const printable = (line: string) => line.replace(/\p{Cc}/gu, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
 /** One line: the field path, the value found, and what is expected. */
 function describeIssue(issue: z.core.$ZodIssue): string {

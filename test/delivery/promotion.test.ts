@@ -418,6 +418,22 @@ describe('promotion and attestations against local ledgers standing in for dev a
 
     test('exits 2 for bad usage', async () => {
       expect((await runPromote(['--from', 'dev'])).status).toBe(2);
+      // a malformed or repeated <env>=<dir> is the user's mistake, not an unexpected error with a stack trace.
+      const mixed = await runPromote(['--to', 'test', '--gate-only', '--from-local-data', `dev=${devData}`, '--from-local-data', devData]);
+      expect([mixed.status, mixed.stderr.split('\n')[0]]).toEqual([
+        2,
+        `promote: --from-local-data '${devData}': with several values, give each as <env>=<path>`,
+      ]);
+      const twice = await runPromote([
+        '--to',
+        'test',
+        '--gate-only',
+        '--source-certificate',
+        'dev=a.pem',
+        '--source-certificate',
+        'dev=b.pem',
+      ]);
+      expect([twice.status, twice.stderr.split('\n')[0]]).toEqual([2, "promote: --source-certificate 'dev=b.pem': dev is given twice"]);
     });
   });
 });
@@ -527,6 +543,25 @@ describe('promotion follows the promotion graph (a generated set with a fan-out 
     ]);
     expect([passed.status, passed.stderr]).toEqual([0, '']);
     expect(passed.stdout).toMatch(/gate passed: east passed .*\ngate passed: west passed /);
+    // a stand-in keyed by an environment prod is not promoted from is refused, not silently ignored.
+    const stray = await runPromote([
+      ...args,
+      ...common,
+      '--from-local-data',
+      `east=${data.east}`,
+      '--from-local-data',
+      `west=${data.west}`,
+      '--from-local-data',
+      `build=${data.east}`,
+    ]);
+    expect(stray.status).toBe(3);
+    expect(stray.stderr).toMatch(
+      /^promotion refused: --from-local-data names build, which prod is not promoted from; it is promoted from east, west only/,
+    );
+    // --from given twice adds up: the first list is not dropped in favour of the last.
+    const twice = await runPromote([...args, ...common, '--from', 'build', '--from', 'east,west']);
+    expect(twice.status).toBe(3);
+    expect(twice.stderr).toMatch(/^promotion refused: prod is not promoted from build; it is promoted from east, west only/);
     const missing = await runPromote([...args, ...common, '--from-local-data', `east=${data.east}`, '--from', 'east,west']);
     expect(missing.status).toBe(3);
     expect(missing.stderr).toMatch(/^promotion refused: prod is promoted from east and west and needs passing evidence from each:\n/);

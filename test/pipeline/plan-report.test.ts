@@ -282,6 +282,18 @@ describe('npm run plan-report in another process', () => {
     expect(readFileSync(upload![1], 'utf8')).toContain(`- \`${VAULT}\` (key vault): REPLACE`);
   });
 
+  test('an --evidence-dir or --summary that cannot be written is a mistake in that flag (exit 2), not an unexpected error', () => {
+    const aFile = join(tmp('acl-ev-file-'), 'not-a-dir');
+    writeFileSync(aFile, 'x');
+    const override = ['--allow-replace', LEDGER, '--override-reason', 'CHG-1'];
+    const evidence = cli(['--plan-json', fixture('replace-ledger'), '--env', 'dev', ...override, '--evidence-dir', aFile]);
+    expect(evidence.status).toBe(2);
+    expect(evidence.stderr).toMatch(/^plan-report refused:\s+--evidence-dir .*not-a-dir: cannot write there \(ENOTDIR\)\n$/);
+    const summary = cli(['--plan-json', fixture('no-changes'), '--summary', tmp('acl-summary-dir-')]);
+    expect(summary.status).toBe(2);
+    expect(summary.stderr).toMatch(/^plan-report refused:\s+--summary .*: cannot write there \(EISDIR\)\n$/);
+  });
+
   test('flags: an override needs a reason and --env, a reason needs an address', () => {
     const noReason = cli(['--plan-json', fixture('replace-ledger'), '--allow-replace', LEDGER]);
     expect(noReason.status).toBe(2);

@@ -51,6 +51,16 @@ describe('npm run environments', () => {
     ]);
   });
 
+  test("an environment named '<other>-plan' is refused: it would take the other's read-only plan identity as its deploy identity", () => {
+    const dir = writeEnvironmentGraph({ dev: [], 'dev-plan': ['dev'] });
+    const listed = environments(['--json', '--environments-dir', dir]);
+    expect(listed.status).toBe(2);
+    expect(listed.stdout).toBe('');
+    expect(listed.stderr).toContain(
+      `${relative(REPO_ROOT, join(dir, 'dev-plan.json'))}: the name 'dev-plan' is the plan identity of environment 'dev'`,
+    );
+  });
+
   test('without --json: a table in promotion order and the waves', () => {
     const dir = writeEnvironmentGraph({ dev: [], test: ['dev'], 'prod-weu': ['test'], 'prod-neu': ['test'] });
     const listed = environments(['--environments-dir', dir]);

@@ -162,6 +162,17 @@ describe('reading environment files', () => {
     expect(loadProblems(content)).toBe(expected);
   });
 
+  test('never echoes control characters from a key (a terminal escape in an unknown key or a map key)', () => {
+    const env = environmentFile('a');
+    env['\u001b]0;owned\u0007'] = 1;
+    env.ledger.roleAssignments = { '\u001b[2Jwipe': { principalId: env.ledger.principals[0].objectId, roleDefinitionIdOrName: 'Reader' } };
+    const message = loadProblems(JSON.stringify(env));
+    // nothing a terminal would act on: every control character but the line breaks is shown escaped.
+    expect(message.replace(/\n/g, ' ')).not.toMatch(/\p{Cc}/u);
+    expect(message).toContain("a.json: unknown key '\\u001b]0;owned\\u0007'");
+    expect(message).toContain('ledger.roleAssignments.\\u001b[2Jwipe');
+  });
+
   test('gives line and column after a byte-order mark too', () => {
     expect(loadProblems('\uFEFF{\n  "tier": "prod",\n}')).toBe('a.json: is not valid JSON: 3:1: property name expected');
   });
