@@ -533,27 +533,12 @@ describe('promotion follows the promotion graph (a generated set with a fan-out 
   test('the CLI gate takes one stand-in per predecessor as <env>=<dir>', async () => {
     const args = ['--gate-only', '--to', 'prod', '--environments-dir', environmentsDir, '--evidence-dir', bothPassed];
     const common = ['--cdktf-out', cdktfOut, '--commit', 'c0ffee', '--local-data', data.prod];
-    const passed = await runPromote([
-      ...args,
-      ...common,
-      '--from-local-data',
-      `east=${data.east}`,
-      '--from-local-data',
-      `west=${data.west}`,
-    ]);
+    const standIns = ['--from-local-data', `east=${data.east}`, '--from-local-data', `west=${data.west}`];
+    const passed = await runPromote([...args, ...common, ...standIns]);
     expect([passed.status, passed.stderr]).toEqual([0, '']);
     expect(passed.stdout).toMatch(/gate passed: east passed .*\ngate passed: west passed /);
     // a stand-in keyed by an environment prod is not promoted from is refused, not silently ignored.
-    const stray = await runPromote([
-      ...args,
-      ...common,
-      '--from-local-data',
-      `east=${data.east}`,
-      '--from-local-data',
-      `west=${data.west}`,
-      '--from-local-data',
-      `build=${data.east}`,
-    ]);
+    const stray = await runPromote([...args, ...common, ...standIns, '--from-local-data', `build=${data.east}`]);
     expect(stray.status).toBe(3);
     expect(stray.stderr).toMatch(
       /^promotion refused: --from-local-data names build, which prod is not promoted from; it is promoted from east, west only/,
