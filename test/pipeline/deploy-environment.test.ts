@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +8,7 @@ import { DEPLOY_STEPS } from '../../scripts/pipeline/deploy-sequence';
 import { smoke } from '../../scripts/smoke';
 import { synthAll } from '../../stacks/synth';
 import { REPO_ROOT } from '../helpers/environments';
+import { runScript } from '../helpers/run-script';
 import { environmentFile, writeEnvironmentSet } from '../helpers/environment-sets';
 import { fakeTerraform, terraformCalls } from '../helpers/fake-terraform';
 import { newDataDir } from '../helpers/local-ledger';
@@ -20,7 +20,6 @@ import { newDataDir } from '../helpers/local-ledger';
  * b's ledger, the evidence folders and the sequence's own record.
  */
 
-const tsx = join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
 const tmp = (prefix: string) => mkdtempSync(join(tmpdir(), prefix));
 const LEDGER = 'azurerm_confidential_ledger.Ledger_B7379752';
 const COMMIT = 'c0ffee';
@@ -41,14 +40,7 @@ function reviewedPlan(): string {
 function deploy(args: string[], env: Record<string, string> = {}) {
   const clean = { ...process.env };
   for (const key of ['GITHUB_ACTIONS', 'TF_BUILD', 'GITHUB_STEP_SUMMARY', 'GITHUB_RUN_ID', 'BUILD_BUILDID']) delete clean[key];
-  return new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(tsx, [join(REPO_ROOT, 'scripts', 'deploy-environment.ts'), ...args], { cwd: REPO_ROOT, env: { ...clean, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
+  return runScript(join('scripts', 'deploy-environment.ts'), args, { env: { ...clean, ...env } });
 }
 
 describe('npm run deploy-environment against local ledgers and a recording terraform', () => {

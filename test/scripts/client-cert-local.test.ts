@@ -1,24 +1,14 @@
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClientCertificate } from '../../local-ledger/identity';
-import { REPO_ROOT } from '../helpers/environments';
+import { runScript } from '../helpers/run-script';
 import { newDataDir, startTestLedger, type TestLedger } from '../helpers/local-ledger';
 
 const tmp = (prefix: string) => mkdtempSync(join(tmpdir(), prefix));
-const tsx = join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
 
 /** Runs a script as its own process without blocking this one, where the ledger lives. */
-const runAsync = (script: string, args: string[]) =>
-  new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(tsx, [join(REPO_ROOT, 'scripts', script), ...args], { cwd: REPO_ROOT });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
+const runAsync = (script: string, args: string[]) => runScript(join('scripts', script), args);
 
 /** A client certificate written to disk: its files and the user id the ledger knows it by. */
 async function certificate(dir: string, name: string) {

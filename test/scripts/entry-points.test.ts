@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { COMMANDS, EXIT_CODES, exitCode } from '../../scripts/cli/exit-codes';
 import { SCHEMA_PATH } from '../../stacks/write-schema';
 import { REPO_ROOT } from '../helpers/environments';
+import { runScript, type ScriptRun } from '../helpers/run-script';
 
 const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
 /** Every npm script that runs one of our entry points through tsx, as package.json says. */
@@ -12,25 +12,9 @@ const ENTRY_POINTS = Object.entries(pkg.scripts)
   .filter(([, line]) => /^tsx \S+\.ts$/.test(line))
   .map(([name, line]) => ({ name, file: line.slice('tsx '.length) }));
 
-interface Run {
-  readonly status: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
 /** Runs an entry point as `npm run` does (tsx), in an empty working folder, with fresh output folders. */
-function run(file: string, args: string[], env: Record<string, string>): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), [join(REPO_ROOT, file), ...args], {
-      cwd: env.CWD,
-      env: { ...process.env, ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
+function run(file: string, args: string[], env: Record<string, string>): Promise<ScriptRun> {
+  return runScript(file, args, { cwd: env.CWD, env: { ...process.env, ...env } });
 }
 
 /** Every file below a folder with its modification time: what a command that ran would change. */
@@ -46,7 +30,7 @@ describe('every entry point', () => {
   });
 
   const watched = [join(REPO_ROOT, 'BENCHMARKS.md'), SCHEMA_PATH];
-  let results: Record<string, { help: Run; unknown: Run; cwd: string; env: Record<string, string> }>;
+  let results: Record<string, { help: ScriptRun; unknown: ScriptRun; cwd: string; env: Record<string, string> }>;
   let before: number[];
   beforeAll(async () => {
     before = watched.map((f) => statSync(f).mtimeMs);

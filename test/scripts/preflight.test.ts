@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { armStandInPath, type ArmStandInState } from '../../local-ledger/arm-stand-in';
 import { allows } from '../../scripts/preflight/checks';
-import { REPO_ROOT } from '../helpers/environments';
+import { runScript } from '../helpers/run-script';
 import { environmentFile, guidFor, writeEnvironmentSet } from '../helpers/environment-sets';
 import { startTestLedger, type TestLedger } from '../helpers/local-ledger';
 
@@ -12,18 +11,8 @@ import { startTestLedger, type TestLedger } from '../helpers/local-ledger';
  * ledger's ARM stand-in; each prerequisite is taken away by editing the stand-in's state file.
  */
 
-const tsx = join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
-
 /** Runs preflight without blocking this process, which serves the ledger. */
-const preflight = (args: string[]) =>
-  new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(tsx, [join(REPO_ROOT, 'scripts', 'preflight.ts'), ...args], { cwd: REPO_ROOT });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
+const preflight = (args: string[]) => runScript(join('scripts', 'preflight.ts'), args);
 
 describe('npm run preflight against the local ARM stand-in', () => {
   let ledger: TestLedger;
